@@ -1,0 +1,41 @@
+"""Every stage's tables, imported in one place so that `Base.metadata` is complete.
+
+Migrations and the composition roots (web app, CLI) import this module;
+stages never do.
+"""
+
+from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the audit guard)
+from adwarden.audit.models import AuditEvent
+from adwarden.auth.models import ApiToken, User, WebSession
+from adwarden.registry.models import (
+    Account,
+    Advertiser,
+    AdvertiserName,
+    AdvertiserPerson,
+    OrganicPost,
+    Person,
+    PersonName,
+    RegistrationId,
+)
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.store.base import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "Account",
+    "Advertiser",
+    "AdvertiserName",
+    "AdvertiserPerson",
+    "ApiToken",
+    "AuditEvent",
+    "Campaign",
+    "OrganicPost",
+    "Person",
+    "PersonName",
+    "PromotedPost",
+    "RegistrationId",
+    "User",
+    "WebSession",
+    "metadata",
+]

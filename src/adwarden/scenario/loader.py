@@ -1,0 +1,202 @@
+"""Read a scenario folder, validate all of it, then build it in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from adwarden.auth.services import create_user
+from adwarden.domain.actors import Actor, Source
+from adwarden.domain.enums import Role
+from adwarden.domain.errors import AdwardenError
+from adwarden.registry.inputs import AccountIn, OrganicPostIn, PersonRoleIn
+from adwarden.registry.services import (
+    add_organic_post,
+    create_account,
+    create_advertiser,
+    create_person,
+    link_person,
+)
+from adwarden.scenario.schema import (
+    ScenarioAccount,
+    ScenarioAdvertiser,
+    ScenarioMeta,
+    ScenarioPeopleFile,
+    ScenarioUnownedAccountsFile,
+    ScenarioUsersFile,
+)
+from adwarden.serving.inputs import PromotedPostIn
+from adwarden.serving.services import create_campaign, create_promoted_post
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ScenarioError(AdwardenError):
+    """A scenario file is missing, unreadable or invalid; the message names the file and place."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    folder: Path
+    meta: ScenarioMeta
+    people: ScenarioPeopleFile
+    advertisers: list[ScenarioAdvertiser]
+    unowned_accounts: ScenarioUnownedAccountsFile
+    users: ScenarioUsersFile
+
+
+@dataclass
+class Built:
+    """What a load created: ids by scenario key, and the demo logins with fresh passwords."""
+
+    advertisers: dict[str, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+    accounts: dict[str, int] = field(default_factory=dict)
+    logins: list[tuple[str, Role, str, str | None]] = field(default_factory=list)
+
+
+def _read(path: Path, model: type[M]) -> M:
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file missing") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"at {'.'.join(str(p) for p in err['loc']) or 'top level'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ScenarioError(f"{path}: {problems}") from None
+
+
+def read_scenario(folder: Path) -> Scenario:
+    """Parse and cross-check every file; nothing touches a database here."""
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such scenario folder")
+    scenario = Scenario(
+        folder=folder,
+        meta=_read(folder / "scenario.yaml", ScenarioMeta),
+        people=_read(folder / "people.yaml", ScenarioPeopleFile),
+        advertisers=[
+            _read(path, ScenarioAdvertiser)
+            for path in sorted((folder / "advertisers").glob("*.yaml"))
+        ],
+        unowned_accounts=_read(folder / "accounts.yaml", ScenarioUnownedAccountsFile),
+        users=_read(folder / "users.yaml", ScenarioUsersFile),
+    )
+    _cross_check(scenario)
+    return scenario
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    return sorted(value for value, count in Counter(values).items() if count > 1)
+
+
+def _cross_check(scenario: Scenario) -> None:
+    people = [p.key for p in scenario.people.people]
+    advertisers = [a.key for a in scenario.advertisers]
+    handles = [
+        account.handle.lower()
+        for account in [*scenario.unowned_accounts.accounts]
+        + [acc for adv in scenario.advertisers for acc in adv.accounts]
+    ]
+    for what, values in (
+        ("person key", people),
+        ("advertiser key", advertisers),
+        ("handle", handles),
+    ):
+        if dupes := _duplicates(values):
+            raise ScenarioError(f"{scenario.folder}: duplicate {what}: {', '.join(dupes)}")
+    for adv in scenario.advertisers:
+        for role in adv.people:
+            if role.person not in people:
+                raise ScenarioError(
+                    f"{scenario.folder}: advertiser {adv.key} names person {role.person!r}, "
+                    "which people.yaml does not define"
+                )
+    for user in scenario.users.users:
+        if user.advertiser is not None and user.advertiser not in advertisers:
+            raise ScenarioError(
+                f"{scenario.folder}/users.yaml: user {user.email} names advertiser "
+                f"{user.advertiser!r}, which no file in advertisers/ defines"
+            )
+
+
+def _build_accounts(
+    session: Session,
+    actor: Actor,
+    accounts: list[ScenarioAccount],
+    advertiser_id: int | None,
+    built: Built,
+) -> None:
+    for account in accounts:
+        row = create_account(
+            session,
+            actor,
+            AccountIn(
+                handle=account.handle,
+                display_name=account.display_name,
+                advertiser_id=advertiser_id,
+                opened_at=account.opened_at,
+            ),
+            at=account.opened_at,
+        )
+        built.accounts[account.handle] = row.id
+        for post in account.posts:
+            add_organic_post(session, actor, row.id, OrganicPostIn.model_validate(post))
+
+
+def build_scenario(session: Session, scenario: Scenario) -> Built:
+    """Create everything in the caller's transaction. Passwords are random and returned once."""
+    actor = Actor.system(Source.scenario)
+    built = Built()
+    for person in scenario.people.people:
+        built.people[person.key] = create_person(session, actor, person).id
+    for adv in scenario.advertisers:
+        advertiser = create_advertiser(session, actor, adv, at=adv.created_at)
+        built.advertisers[adv.key] = advertiser.id
+        for role in adv.people:
+            link_person(
+                session,
+                actor,
+                advertiser.id,
+                PersonRoleIn(person_id=built.people[role.person], role=role.role, title=role.title),
+            )
+        _build_accounts(session, actor, adv.accounts, advertiser.id, built)
+        for camp in adv.campaigns:
+            campaign = create_campaign(session, actor, advertiser.id, camp, at=camp.created_at)
+            for post in camp.promoted_posts:
+                create_promoted_post(
+                    session,
+                    actor,
+                    campaign.id,
+                    PromotedPostIn(
+                        account_id=built.accounts[post.account],
+                        text=post.text,
+                        landing_url=post.landing_url,
+                    ),
+                )
+    _build_accounts(session, actor, scenario.unowned_accounts.accounts, None, built)
+    for user in scenario.users.users:
+        password = secrets.token_urlsafe(12)
+        create_user(
+            session,
+            actor,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            password=password,
+            advertiser_id=built.advertisers[user.advertiser] if user.advertiser else None,
+        )
+        built.logins.append((user.email, user.role, password, user.advertiser))
+    return built

@@ -1,0 +1,142 @@
+"""The shape of a scenario folder's YAML files.
+
+Real companies and people carry `fictional: false` and must cite their sources;
+fictional ones must use reserved `.example` domains so no one mistakes them for
+a real business.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from adwarden.domain.enums import PersonRole, Role
+from adwarden.domain.fields import Handle, Name, ShortText, Text, WebUrl
+from adwarden.domain.inputs import Input
+from adwarden.registry.inputs import AdvertiserIn, OrganicPostIn, PersonIn
+from adwarden.serving.inputs import CampaignIn
+
+Key = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="stable id within the scenario")
+
+
+def _is_example_domain(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return (
+        host == "example"
+        or host.endswith((".example", ".example.com", ".example.org"))
+        or (host in {"example.com", "example.org", "example.net"})
+    )
+
+
+class Provenance(Input):
+    fictional: bool
+    sources: list[Text] = Field(default=[], description="where each real fact comes from")
+
+    @model_validator(mode="after")
+    def _real_needs_source(self) -> Provenance:
+        if not self.fictional and not self.sources:
+            raise ValueError(
+                "a real company or person needs `sources` naming where its facts come from"
+            )
+        return self
+
+
+class ScenarioMeta(Input):
+    title: ShortText
+    description: Text
+    now: AwareDatetime = Field(description="the scenario's 'today': demo clocks read this")
+
+
+class ScenarioPerson(PersonIn):
+    key: str = Key
+    fictional: bool
+    sources: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _provenance(self) -> ScenarioPerson:
+        Provenance(fictional=self.fictional, sources=self.sources)
+        return self
+
+
+class ScenarioPeopleFile(Input):
+    people: list[ScenarioPerson]
+
+
+class ScenarioRole(Input):
+    person: str = Key
+    role: PersonRole
+    title: ShortText | None = None
+
+
+class ScenarioAccount(Input):
+    handle: Handle
+    display_name: ShortText
+    opened_at: AwareDatetime | None = None
+    posts: list[OrganicPostIn] = Field(default_factory=list)
+
+
+class ScenarioPromotedPost(Input):
+    account: Handle = Field(description="handle of one of the advertiser's accounts")
+    text: Text = Field(max_length=5000)
+    landing_url: WebUrl | None = None
+
+
+class ScenarioCampaign(CampaignIn):
+    created_at: AwareDatetime | None = None
+    promoted_posts: list[ScenarioPromotedPost] = Field(default_factory=list)
+
+
+class ScenarioAdvertiser(AdvertiserIn):
+    key: str = Key
+    fictional: bool
+    sources: list[Text] = Field(default_factory=list)
+    created_at: AwareDatetime | None = None
+    people: list[ScenarioRole] = Field(default_factory=list)
+    accounts: list[ScenarioAccount] = Field(default_factory=list)
+    campaigns: list[ScenarioCampaign] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioAdvertiser:
+        Provenance(fictional=self.fictional, sources=self.sources)
+        handles = {a.handle for a in self.accounts}
+        for campaign in self.campaigns:
+            for post in campaign.promoted_posts:
+                if post.account not in handles:
+                    raise ValueError(
+                        f"campaign {campaign.name!r} promotes from @{post.account}, "
+                        f"which is not one of this advertiser's accounts {sorted(handles)}"
+                    )
+        if self.fictional:
+            urls = [self.website] + [
+                p.landing_url for c in self.campaigns for p in c.promoted_posts
+            ]
+            for url in urls:
+                if url is not None and not _is_example_domain(url):
+                    raise ValueError(
+                        f"fictional advertiser uses {url}: use a reserved .example domain"
+                    )
+        return self
+
+
+class ScenarioUnownedAccountsFile(Input):
+    accounts: list[ScenarioAccount]
+
+
+class ScenarioUser(Input):
+    email: str = Field(
+        pattern=r"^[^@\s]+@[^@\s]+\.example$", description="a reserved .example address"
+    )
+    name: Name
+    role: Role
+    advertiser: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+    @model_validator(mode="after")
+    def _advertiser_iff_role(self) -> ScenarioUser:
+        if (self.role is Role.advertiser) != (self.advertiser is not None):
+            raise ValueError("advertiser users name their `advertiser` key; staff users name none")
+        return self
+
+
+class ScenarioUsersFile(Input):
+    users: list[ScenarioUser]

@@ -1,0 +1,76 @@
+"""Validated shapes for campaigns and promoted posts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
+from adwarden.domain.fields import CountryCode, Keyword, Money, ShortText, Text, WebUrl
+from adwarden.domain.inputs import Input
+
+Currency = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+
+
+def check_budgets(
+    daily: Decimal | None,
+    lifetime: Decimal | None,
+    starts_at: AwareDatetime | None,
+    ends_at: AwareDatetime | None,
+) -> None:
+    if daily is not None and lifetime is not None and daily > lifetime:
+        raise ValueError("daily_budget must not exceed lifetime_budget")
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise ValueError("ends_at must be after starts_at")
+
+
+class CampaignIn(Input):
+    name: ShortText
+    currency: str = Currency
+    daily_budget: Money
+    lifetime_budget: Money
+    bid_cpm: Money = Field(description="bid per thousand impressions")
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    keywords: list[Keyword] = Field(default=[], max_length=100)
+    countries: list[CountryCode] = Field(
+        default=[], max_length=250, description="where to show the ads; empty means everywhere"
+    )
+    status: CampaignStatus = CampaignStatus.draft
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CampaignIn:
+        check_budgets(self.daily_budget, self.lifetime_budget, self.starts_at, self.ends_at)
+        return self
+
+
+class CampaignPatch(Input):
+    """Fields to change; a field left out stays as it is."""
+
+    name: ShortText | None = None
+    daily_budget: Money | None = None
+    lifetime_budget: Money | None = None
+    bid_cpm: Money | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    keywords: list[Keyword] | None = Field(default=None, max_length=100)
+    countries: list[CountryCode] | None = Field(default=None, max_length=250)
+    status: CampaignStatus | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CampaignPatch:
+        check_budgets(self.daily_budget, self.lifetime_budget, self.starts_at, self.ends_at)
+        return self
+
+
+class PromotedPostIn(Input):
+    account_id: int = Field(ge=1, le=2**31 - 1, description="one of the advertiser's own accounts")
+    text: Text = Field(max_length=5000)
+    landing_url: WebUrl | None = None
+
+
+class PromotedPostPatch(Input):
+    text: Text | None = Field(default=None, max_length=5000)
+    landing_url: WebUrl | None = None
+    status: PromotedPostStatus | None = None

@@ -1,0 +1,134 @@
+"""Creating, changing and reading campaigns and promoted posts.
+
+A promoted post must come from an account its campaign's advertiser owns;
+an ended campaign stays ended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adwarden.audit.services import record, record_created
+from adwarden.domain.actors import Actor
+from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
+from adwarden.domain.errors import ConflictError, InvalidInputError
+from adwarden.domain.fields import cents
+from adwarden.registry.models import Advertiser
+from adwarden.registry.services import validate_owned_account
+from adwarden.serving.inputs import CampaignIn, CampaignPatch, PromotedPostIn, PromotedPostPatch
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.store.queries import apply_changes, get, page
+
+_MONEY_FIELDS = {"daily_budget", "lifetime_budget", "bid_cpm"}
+
+
+def create_campaign(
+    session: Session,
+    actor: Actor,
+    advertiser_id: int,
+    data: CampaignIn,
+    *,
+    at: datetime | None = None,
+) -> Campaign:
+    get(session, Advertiser, advertiser_id)
+    extra = {"created_at": at, "updated_at": at} if at else {}
+    campaign = Campaign(
+        advertiser_id=advertiser_id,
+        name=data.name,
+        currency=data.currency,
+        daily_budget_cents=cents(data.daily_budget),
+        lifetime_budget_cents=cents(data.lifetime_budget),
+        bid_cpm_cents=cents(data.bid_cpm),
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        keywords=list(dict.fromkeys(data.keywords)),
+        countries=sorted(set(data.countries)),
+        status=data.status,
+        **extra,
+    )
+    record_created(session, actor, "campaign", campaign, changes=data.model_dump(mode="json"))
+    return campaign
+
+
+def update_campaign(
+    session: Session, actor: Actor, campaign_id: int, patch: CampaignPatch
+) -> Campaign:
+    campaign = get(session, Campaign, campaign_id)
+    values: dict[str, Any] = {}
+    for field, value in patch.model_dump(exclude_none=True).items():
+        if field in _MONEY_FIELDS:
+            values[f"{field}_cents"] = cents(value)
+        elif field == "keywords":
+            values[field] = list(dict.fromkeys(value))
+        elif field == "countries":
+            values[field] = sorted(set(value))
+        else:
+            values[field] = value
+    if campaign.status is CampaignStatus.ended and values.get("status", campaign.status) is not (
+        CampaignStatus.ended
+    ):
+        raise ConflictError(f"campaign {campaign.id} has ended and cannot be restarted")
+    daily = values.get("daily_budget_cents", campaign.daily_budget_cents)
+    lifetime = values.get("lifetime_budget_cents", campaign.lifetime_budget_cents)
+    if daily > lifetime:
+        raise InvalidInputError(
+            "daily_budget must not exceed lifetime_budget", field="daily_budget"
+        )
+    starts = values.get("starts_at", campaign.starts_at)
+    ends = values.get("ends_at", campaign.ends_at)
+    if starts is not None and ends is not None and ends <= starts:
+        raise InvalidInputError("ends_at must be after starts_at", field="ends_at")
+    changes = apply_changes(campaign, values)
+    if changes:
+        record(session, actor, "campaign", "update", campaign.id, changes=changes)
+    return campaign
+
+
+def list_campaigns(
+    session: Session, advertiser_id: int, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Campaign], int]:
+    get(session, Advertiser, advertiser_id)
+    stmt = select(Campaign).where(Campaign.advertiser_id == advertiser_id).order_by(Campaign.id)
+    return page(session, stmt, offset, limit)
+
+
+def create_promoted_post(
+    session: Session, actor: Actor, campaign_id: int, data: PromotedPostIn
+) -> PromotedPost:
+    campaign = get(session, Campaign, campaign_id)
+    validate_owned_account(session, data.account_id, campaign.advertiser_id)
+    post = PromotedPost(
+        campaign_id=campaign.id,
+        account_id=data.account_id,
+        text=data.text,
+        landing_url=data.landing_url,
+        status=PromotedPostStatus.active,
+    )
+    record_created(session, actor, "promoted_post", post, changes=data.model_dump(mode="json"))
+    return post
+
+
+def update_promoted_post(
+    session: Session, actor: Actor, post_id: int, patch: PromotedPostPatch
+) -> PromotedPost:
+    post = get(session, PromotedPost, post_id)
+    changes = apply_changes(post, patch.model_dump(exclude_none=True))
+    if changes:
+        record(session, actor, "promoted_post", "update", post.id, changes=changes)
+    return post
+
+
+def list_promoted_posts(
+    session: Session, campaign_id: int, *, offset: int = 0, limit: int = 50
+) -> tuple[list[PromotedPost], int]:
+    get(session, Campaign, campaign_id)
+    stmt = (
+        select(PromotedPost)
+        .where(PromotedPost.campaign_id == campaign_id)
+        .order_by(PromotedPost.id)
+    )
+    return page(session, stmt, offset, limit)

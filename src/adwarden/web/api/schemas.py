@@ -1,0 +1,181 @@
+"""Response shapes of the JSON API. Money is given as decimal strings in the campaign currency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from adwarden.auth.models import User
+from adwarden.domain.enums import (
+    AdvertiserKind,
+    CampaignStatus,
+    NameKind,
+    PersonRole,
+    PromotedPostStatus,
+    Role,
+)
+from adwarden.domain.fields import amount
+from adwarden.domain.inputs import Input
+from adwarden.serving.models import Campaign
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="rows matching, over all pages")
+    offset: int
+    limit: int
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class NameOut(Out):
+    name: str
+    kind: NameKind
+    lang: str | None
+
+
+class RegistrationIdOut(Out):
+    scheme: str
+    value: str
+
+
+class AdvertiserOut(Out):
+    id: int
+    kind: AdvertiserKind
+    name: str
+    names: list[NameOut]
+    country: str | None
+    industry: str | None
+    website: str | None
+    registration_ids: list[RegistrationIdOut] = Field(validation_alias="identifiers")
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonOut(Out):
+    id: int
+    name: str
+    names: list[NameOut]
+    country: str | None
+    birth_date: date | None
+    created_at: datetime
+
+
+class AdvertiserPersonOut(Out):
+    id: int
+    advertiser_id: int
+    role: PersonRole
+    title: str | None
+    since: date | None
+    until: date | None
+    person: PersonOut
+
+
+class AccountOut(Out):
+    id: int
+    handle: str
+    display_name: str
+    advertiser_id: int | None
+    opened_at: datetime | None
+    created_at: datetime
+
+
+class OrganicPostOut(Out):
+    id: int
+    account_id: int
+    text: str
+    posted_at: datetime
+
+
+class CampaignOut(BaseModel):
+    id: int
+    advertiser_id: int
+    name: str
+    currency: str
+    daily_budget: Decimal
+    lifetime_budget: Decimal
+    bid_cpm: Decimal
+    starts_at: datetime | None
+    ends_at: datetime | None
+    keywords: list[str]
+    countries: list[str]
+    status: CampaignStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> CampaignOut:
+        return cls(
+            id=campaign.id,
+            advertiser_id=campaign.advertiser_id,
+            name=campaign.name,
+            currency=campaign.currency,
+            daily_budget=amount(campaign.daily_budget_cents),
+            lifetime_budget=amount(campaign.lifetime_budget_cents),
+            bid_cpm=amount(campaign.bid_cpm_cents),
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            keywords=campaign.keywords,
+            countries=campaign.countries,
+            status=campaign.status,
+            created_at=campaign.created_at,
+            updated_at=campaign.updated_at,
+        )
+
+
+class PromotedPostOut(Out):
+    id: int
+    campaign_id: int
+    account_id: int
+    text: str
+    landing_url: str | None
+    status: PromotedPostStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    advertiser_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            advertiser_id=user.advertiser_id,
+        )
+
+
+class TokenRequest(Input):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1000)
+    label: str = Field(default="api", min_length=1, max_length=100, pattern=r"^[\w .:-]+$")
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="shown once; send as `Authorization: Bearer <token>`")
+    user: UserOut
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
+    schema_revision: str | None

@@ -1,0 +1,36 @@
+"""The application factory: one FastAPI app over one database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import adwarden.models  # noqa: F401  (every table and the audit guard, before any request)
+from adwarden import __version__
+from adwarden.store.engine import Database
+from adwarden.web import errors, pages
+from adwarden.web.api import accounts, advertisers, auth, campaigns, people
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(db: Database) -> FastAPI:
+    app = FastAPI(
+        title="adwarden",
+        version=__version__,
+        summary="Advertiser integrity: who may advertise, what may run, and why.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.db = db
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, advertisers, people, accounts, campaigns):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    errors.install(app)
+    return app

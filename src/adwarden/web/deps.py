@@ -1,0 +1,98 @@
+"""Request dependencies: the database session, who is asking, and what they may see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from adwarden import settings
+from adwarden.auth.models import User
+from adwarden.auth.services import actor_for, user_for_api_token, user_for_session
+from adwarden.domain.actors import Actor, Source
+from adwarden.domain.enums import Role
+from adwarden.domain.errors import NotFoundError
+from adwarden.store.engine import Database
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    # Commits when the handler returns and before the response is sent, so a
+    # client never sees success for work that did not commit.
+    with db.transaction() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="an API token from POST /api/v1/tokens")
+
+
+def _api_user(
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    user = user_for_api_token(session, credentials.credentials) if credentials else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid API token is required (Authorization: Bearer ...)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+def _api_actor(user: Annotated[User, Depends(_api_user)]) -> Actor:
+    return actor_for(user, Source.api)
+
+
+ApiActor = Annotated[Actor, Depends(_api_actor)]
+
+
+def _staff(actor: ApiActor) -> Actor:
+    if not actor.is_staff:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "staff only")
+    return actor
+
+
+StaffActor = Annotated[Actor, Depends(_staff)]
+
+
+def _advertiser_user(actor: ApiActor) -> Actor:
+    if actor.role is not Role.advertiser:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "advertiser users only")
+    return actor
+
+
+AdvertiserActor = Annotated[Actor, Depends(_advertiser_user)]
+
+
+def ensure_visible(actor: Actor, advertiser_id: int | None, kind: str, ident: int) -> None:
+    """Staff see everything; an advertiser user sees only its own advertiser's records.
+
+    Another advertiser's record answers 404, as if it did not exist, so ids leak nothing.
+    """
+    if actor.is_staff:
+        return
+    if advertiser_id is None or actor.advertiser_id != advertiser_id:
+        raise NotFoundError(kind, ident)
+
+
+def web_user(request: Request, session: DbSession) -> User | None:
+    token = request.cookies.get(settings.SESSION_COOKIE)
+    return user_for_session(session, token) if token else None
+
+
+WebUser = Annotated[User | None, Depends(web_user)]
+
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip")]
+Limit = Annotated[int, Query(ge=1, le=200, description="rows per page")]

@@ -1,0 +1,105 @@
+"""Server-rendered pages: the home page and signing in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from adwarden import settings
+from adwarden.auth.services import authenticate, end_web_session, start_web_session
+from adwarden.registry.models import Account, Advertiser, OrganicPost, Person
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.web.deps import DbSession, WebUser
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a form post sent from another site (the session cookie is also SameSite=Lax)."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "form posted from another site")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: DbSession, user: WebUser) -> Response:
+    counts = {
+        label: session.scalar(select(func.count()).select_from(model)) or 0
+        for label, model in (
+            ("advertisers", Advertiser),
+            ("people", Person),
+            ("accounts", Account),
+            ("organic posts", OrganicPost),
+            ("campaigns", Campaign),
+            ("promoted posts", PromotedPost),
+        )
+    }
+    return templates.TemplateResponse(request, "home.html", {"user": user, "counts": counts})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: WebUser) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"user": user, "errors": {}})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    same_origin(request)
+    errors = {}
+    if not email.strip():
+        errors["email"] = "Enter your email address."
+    if not password:
+        errors["password"] = "Enter your password."  # noqa: S105  (a form message)
+    user = authenticate(session, email, password) if not errors else None
+    if user is None:
+        errors.setdefault("form", "That email and password do not match an active account.")
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"user": None, "errors": errors, "email": email},
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
+    token = start_web_session(session, user)
+    response = RedirectResponse("/account", status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        settings.SESSION_COOKIE,
+        token,
+        max_age=settings.SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.COOKIE_SECURE,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: DbSession) -> Response:
+    same_origin(request)
+    token = request.cookies.get(settings.SESSION_COOKIE)
+    if token:
+        end_web_session(session, token)
+    response = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(settings.SESSION_COOKIE)
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, session: DbSession, user: WebUser) -> Response:
+    if user is None:
+        return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    advertiser = session.get(Advertiser, user.advertiser_id) if user.advertiser_id else None
+    return templates.TemplateResponse(
+        request, "account.html", {"user": user, "advertiser": advertiser}
+    )

@@ -1,0 +1,139 @@
+"""Factories for tests: records made through the real services, and signed-in API clients."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from adwarden.auth.services import create_user, issue_api_token
+from adwarden.domain.actors import Actor, Source
+from adwarden.domain.enums import AdvertiserKind, Role
+from adwarden.registry.inputs import AccountIn, AdvertiserIn, PersonIn
+from adwarden.registry.services import create_account, create_advertiser, create_person
+from adwarden.serving.inputs import CampaignIn, PromotedPostIn
+from adwarden.serving.services import create_campaign, create_promoted_post
+from adwarden.store.engine import Database
+from adwarden.web.app import create_app
+
+SYSTEM = Actor.system(Source.system)
+PASSWORD = "correct horse battery staple"
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One advertiser with an account, a campaign and a promoted post, and a user of its own."""
+
+    advertiser_id: int
+    account_id: int
+    campaign_id: int
+    promoted_post_id: int
+    person_id: int
+    user_email: str
+
+
+def make_tenant(db: Database, label: str) -> Tenant:
+    n = next(_serial)
+    with db.transaction() as session:
+        advertiser = create_advertiser(
+            session,
+            SYSTEM,
+            AdvertiserIn(kind=AdvertiserKind.organization, name=f"{label} Ltd", country="DE"),
+        )
+        account = create_account(
+            session,
+            SYSTEM,
+            AccountIn(handle=f"{label.lower()}_{n}", display_name=label, advertiser_id=advertiser.id),
+        )
+        campaign = create_campaign(
+            session,
+            SYSTEM,
+            advertiser.id,
+            CampaignIn(
+                name=f"{label} spring",
+                daily_budget=Decimal("10.00"),
+                lifetime_budget=Decimal("100.00"),
+                bid_cpm=Decimal("2.50"),
+            ),
+        )
+        post = create_promoted_post(
+            session, SYSTEM, campaign.id, PromotedPostIn(account_id=account.id, text=f"{label} sale")
+        )
+        person = create_person(session, SYSTEM, PersonIn(name=f"{label} Owner"))
+        email = f"{label.lower()}{n}@tenant.example"
+        create_user(
+            session,
+            SYSTEM,
+            email=email,
+            name=f"{label} user",
+            role=Role.advertiser,
+            password=PASSWORD,
+            advertiser_id=advertiser.id,
+        )
+        return Tenant(advertiser.id, account.id, campaign.id, post.id, person.id, email)
+
+
+def make_staff(db: Database, role: Role = Role.reviewer) -> str:
+    email = f"{role.value}{next(_serial)}@staff.example"
+    with db.transaction() as session:
+        create_user(session, SYSTEM, email=email, name=f"{role.value} user", role=role, password=PASSWORD)
+    return email
+
+
+def token_for(db: Database, email: str) -> str:
+    from adwarden.auth.models import User
+    from sqlalchemy import select
+
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.email == email)).one()
+        return issue_api_token(session, user, "test")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that says when it is listening, instead of being polled."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Serve `app` over real HTTP on a free loopback port; yield its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        if not server.ready.wait(timeout=10):
+            raise RuntimeError("test server did not start within 10 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextmanager
+def api_client(db: Database, email: str | None = None) -> Iterator[httpx.Client]:
+    """The real app over the real database and real HTTP, signed in as `email` if given."""
+    headers = {"Authorization": f"Bearer {token_for(db, email)}"} if email else {}
+    with live_server(create_app(db)) as base_url, httpx.Client(
+        base_url=base_url, headers=headers, follow_redirects=False
+    ) as client:
+        yield client
