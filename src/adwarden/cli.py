@@ -111,7 +111,7 @@ def demo(
     typer.echo("\nDemo logins (passwords are new on every build):")
     for email, role, password, advertiser in built.logins:
         suffix = f"  advertiser {advertiser}" if advertiser else ""
-        typer.echo(f"  {role.value:<13} {email:<36} {password}{suffix}")
+        typer.echo(f"  {role.value:<13} {email:<52} {password}{suffix}")
     if serve:
         _serve(host, port)
 
