@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 # rather than let it warn (warnings are errors here).
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="adwarden-xdg-"))
 
-import adwarden.models  # noqa: E402, F401  (all tables and the audit guard)
-from adwarden.store.engine import Database  # noqa: E402
-from adwarden.store.migrate import upgrade  # noqa: E402
+import adwarden.models  # noqa: F401  (all tables and the audit guard)
+from adwarden.store.engine import Database
+from adwarden.store.migrate import upgrade
 
 ENGINES = ("sqlite", "postgresql")
 

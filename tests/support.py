@@ -52,7 +52,9 @@ def make_tenant(db: Database, label: str) -> Tenant:
         account = create_account(
             session,
             SYSTEM,
-            AccountIn(handle=f"{label.lower()}_{n}", display_name=label, advertiser_id=advertiser.id),
+            AccountIn(
+                handle=f"{label.lower()}_{n}", display_name=label, advertiser_id=advertiser.id
+            ),
         )
         campaign = create_campaign(
             session,
@@ -66,7 +68,10 @@ def make_tenant(db: Database, label: str) -> Tenant:
             ),
         )
         post = create_promoted_post(
-            session, SYSTEM, campaign.id, PromotedPostIn(account_id=account.id, text=f"{label} sale")
+            session,
+            SYSTEM,
+            campaign.id,
+            PromotedPostIn(account_id=account.id, text=f"{label} sale"),
         )
         person = create_person(session, SYSTEM, PersonIn(name=f"{label} Owner"))
         email = f"{label.lower()}{n}@tenant.example"
@@ -85,13 +90,16 @@ def make_tenant(db: Database, label: str) -> Tenant:
 def make_staff(db: Database, role: Role = Role.reviewer) -> str:
     email = f"{role.value}{next(_serial)}@staff.example"
     with db.transaction() as session:
-        create_user(session, SYSTEM, email=email, name=f"{role.value} user", role=role, password=PASSWORD)
+        create_user(
+            session, SYSTEM, email=email, name=f"{role.value} user", role=role, password=PASSWORD
+        )
     return email
 
 
 def token_for(db: Database, email: str) -> str:
-    from adwarden.auth.models import User
     from sqlalchemy import select
+
+    from adwarden.auth.models import User
 
     with db.transaction() as session:
         user = session.scalars(select(User).where(User.email == email)).one()
@@ -133,7 +141,8 @@ def live_server(app: FastAPI) -> Iterator[str]:
 def api_client(db: Database, email: str | None = None) -> Iterator[httpx.Client]:
     """The real app over the real database and real HTTP, signed in as `email` if given."""
     headers = {"Authorization": f"Bearer {token_for(db, email)}"} if email else {}
-    with live_server(create_app(db)) as base_url, httpx.Client(
-        base_url=base_url, headers=headers, follow_redirects=False
-    ) as client:
+    with (
+        live_server(create_app(db)) as base_url,
+        httpx.Client(base_url=base_url, headers=headers, follow_redirects=False) as client,
+    ):
         yield client

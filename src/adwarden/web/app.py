@@ -23,6 +23,7 @@ def create_app(db: Database) -> FastAPI:
         summary="Advertiser integrity: who may advertise, what may run, and why.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
+        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
         redoc_url=None,
     )
     app.state.db = db
