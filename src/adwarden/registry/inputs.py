@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from adwarden.domain.enums import AdvertiserKind, NameKind, PersonRole
 from adwarden.domain.fields import (
@@ -14,6 +14,7 @@ from adwarden.domain.fields import (
     Name,
     ShortText,
     Text,
+    Timestamp,
     WebUrl,
 )
 from adwarden.domain.inputs import Input
@@ -95,7 +96,7 @@ class AccountIn(Input):
     handle: Handle
     display_name: ShortText
     advertiser_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    opened_at: AwareDatetime | None = None
+    opened_at: Timestamp | None = None
 
 
 class AccountPatch(Input):
@@ -114,4 +115,4 @@ class AccountPatch(Input):
 
 class OrganicPostIn(Input):
     text: Text = Field(max_length=5000)
-    posted_at: AwareDatetime
+    posted_at: Timestamp

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from adwarden.domain.enums import PersonRole, Role
-from adwarden.domain.fields import Handle, Name, ShortText, Text, WebUrl
+from adwarden.domain.fields import Handle, Name, ShortText, Text, Timestamp, WebUrl
 from adwarden.domain.inputs import Input
 from adwarden.registry.inputs import AdvertiserIn, OrganicPostIn, PersonIn
 from adwarden.serving.inputs import CampaignIn
@@ -45,7 +45,7 @@ class Provenance(Input):
 class ScenarioMeta(Input):
     title: ShortText
     description: Text
-    now: AwareDatetime = Field(description="the scenario's 'today': demo clocks read this")
+    now: Timestamp = Field(description="the scenario's 'today': demo clocks read this")
 
 
 class ScenarioPerson(PersonIn):
@@ -72,7 +72,7 @@ class ScenarioRole(Input):
 class ScenarioAccount(Input):
     handle: Handle
     display_name: ShortText
-    opened_at: AwareDatetime | None = None
+    opened_at: Timestamp | None = None
     posts: list[OrganicPostIn] = Field(default_factory=list)
 
 
@@ -83,7 +83,7 @@ class ScenarioPromotedPost(Input):
 
 
 class ScenarioCampaign(CampaignIn):
-    created_at: AwareDatetime | None = None
+    created_at: Timestamp | None = None
     promoted_posts: list[ScenarioPromotedPost] = Field(default_factory=list)
 
 
@@ -91,7 +91,7 @@ class ScenarioAdvertiser(AdvertiserIn):
     key: str = Key
     fictional: bool
     sources: list[Text] = Field(default_factory=list)
-    created_at: AwareDatetime | None = None
+    created_at: Timestamp | None = None
     people: list[ScenarioRole] = Field(default_factory=list)
     accounts: list[ScenarioAccount] = Field(default_factory=list)
     campaigns: list[ScenarioCampaign] = Field(default_factory=list)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
-from adwarden.domain.fields import CountryCode, Keyword, Money, ShortText, Text, WebUrl
+from adwarden.domain.fields import CountryCode, Keyword, Money, ShortText, Text, Timestamp, WebUrl
 from adwarden.domain.inputs import Input
 
 Currency = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
@@ -16,8 +16,8 @@ Currency = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 cod
 def check_budgets(
     daily: Decimal | None,
     lifetime: Decimal | None,
-    starts_at: AwareDatetime | None,
-    ends_at: AwareDatetime | None,
+    starts_at: Timestamp | None,
+    ends_at: Timestamp | None,
 ) -> None:
     if daily is not None and lifetime is not None and daily > lifetime:
         raise ValueError("daily_budget must not exceed lifetime_budget")
@@ -31,8 +31,8 @@ class CampaignIn(Input):
     daily_budget: Money
     lifetime_budget: Money
     bid_cpm: Money = Field(description="bid per thousand impressions")
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
     keywords: list[Keyword] = Field(default=[], max_length=100)
     countries: list[CountryCode] = Field(
         default=[], max_length=250, description="where to show the ads; empty means everywhere"
@@ -52,8 +52,8 @@ class CampaignPatch(Input):
     daily_budget: Money | None = None
     lifetime_budget: Money | None = None
     bid_cpm: Money | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
     keywords: list[Keyword] | None = Field(default=None, max_length=100)
     countries: list[CountryCode] | None = Field(default=None, max_length=250)
     status: CampaignStatus | None = None
