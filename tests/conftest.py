@@ -95,6 +95,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return fresh_database_url(request, request.param, tmp_path)
 
 
+@pytest.fixture(params=ENGINES)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema at all, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    server_url: str = request.getfixturevalue("postgres_server_url")
+    name = f"e_{uuid.uuid4().hex[:16]}"
+    _autocommit(server_url, f'CREATE DATABASE "{name}"')
+    return _with_database(server_url, name)
+
+
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -122,10 +124,20 @@ def _serve(host: str, port: int) -> None:
     database = Database(state.url)
     if not _has_schema(database):
         raise fail("the database has no schema yet: run `adwarden init-db` or `adwarden demo`")
-    typer.echo(
-        f"\nadwarden is serving on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs)"
-    )
-    uvicorn.run(create_app(database), host=host, port=port, log_level="warning")
+    # Bind before announcing, so the printed URL already accepts connections
+    # (and --port 0 prints the port the system chose).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    base = f"http://{host}:{sock.getsockname()[1]}"
+    typer.echo(f"\nadwarden is serving on {base}/  (API docs: {base}/api/v1/docs)")
+    sys.stdout.flush()
+    config = uvicorn.Config(create_app(database), log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,8 +11,11 @@ _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
 
-# Verifying against this hash when no user matches keeps timing alike for both cases.
-_DUMMY_HASH = _hasher.hash("adwarden-no-such-user")
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when no user matches keeps timing alike for both cases."""
+    return _hasher.hash("adwarden-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -21,6 +26,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
