@@ -40,7 +40,7 @@ from conftest import fresh_database_url
 from support import live_server, make_staff, make_tenant, token_for
 
 SEED = 20240611
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 150
 SPEC_PATH = "/api/v1/openapi.json"
 
 

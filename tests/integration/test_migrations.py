@@ -1,0 +1,23 @@
+"""The migrations build exactly the schema the models describe, on both engines."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from adwarden.models import metadata
+from adwarden.store.engine import Database
+from adwarden.store.migrate import current_revision, head_revision
+
+
+def test_migrated_schema_matches_the_models(db: Database) -> None:
+    with db.engine.connect() as connection:
+        assert current_revision(connection) == head_revision() == "0001_foundation"
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_every_table_is_there(db: Database) -> None:
+    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(metadata.tables)
