@@ -67,6 +67,8 @@ def test_rename_keeps_the_old_name_as_former(db: Database) -> None:
             session, SYSTEM, AdvertiserIn(kind=AdvertiserKind.organization, name="Old Name")
         )
         update_advertiser(session, SYSTEM, advertiser.id, AdvertiserPatch(name="New Name"))
+        update_advertiser(session, SYSTEM, advertiser.id, AdvertiserPatch(name="Newer Name"))
+        update_advertiser(session, SYSTEM, advertiser.id, AdvertiserPatch(name="New Name"))
     with db.sessions() as session:
         names = session.execute(
             select(AdvertiserName.name, AdvertiserName.kind).order_by(AdvertiserName.id)
@@ -74,6 +76,7 @@ def test_rename_keeps_the_old_name_as_former(db: Database) -> None:
     assert [tuple(n) for n in names] == [
         ("Old Name", NameKind.former),
         ("New Name", NameKind.primary),
+        ("Newer Name", NameKind.former),
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -46,14 +46,27 @@ def _single_line(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_clean), StringConstraints(max_length=10_000)]
+Text = Annotated[
+    str,
+    AfterValidator(_clean),
+    StringConstraints(max_length=10_000),
+    Field(examples=["Antivirus software for home and business."]),
+]
 """Free text: any script, line breaks allowed, no control characters."""
 
-Name = Annotated[str, AfterValidator(_clean), AfterValidator(_single_line), Field(max_length=300)]
+Name = Annotated[
+    str,
+    AfterValidator(_clean),
+    AfterValidator(_single_line),
+    Field(max_length=300, examples=["Kaspersky Lab"]),
+]
 """A name in any script, one line."""
 
 ShortText = Annotated[
-    str, AfterValidator(_clean), AfterValidator(_single_line), Field(max_length=200)
+    str,
+    AfterValidator(_clean),
+    AfterValidator(_single_line),
+    Field(max_length=200, examples=["Cybersecurity"]),
 ]
 
 
@@ -113,20 +126,44 @@ Keyword = Annotated[
     AfterValidator(_clean),
     AfterValidator(_single_line),
     AfterValidator(str.casefold),
-    Field(max_length=100),
+    Field(max_length=100, examples=["antivirus"]),
 ]
 
 IdentifierValue = Annotated[
-    str, AfterValidator(_clean), AfterValidator(_single_line), Field(max_length=100)
+    str,
+    AfterValidator(_clean),
+    AfterValidator(_single_line),
+    Field(max_length=100, examples=["1027739867473"]),
+]
+
+
+_NUMBER = re.compile(r"\s*[-+]?[0-9]+(\.[0-9]*)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    # Pydantic would read a number, or a string of digits, as Unix time: 0 would be 1970-01-01.
+    if isinstance(value, int | float | Decimal) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError("must be an ISO 8601 string, not a number")
+    return value
+
+
+Day = Annotated[
+    date, BeforeValidator(_not_a_number), Field(description="ISO 8601 date, e.g. 2018-01-29")
 ]
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 lies before year 1 in UTC
+        raise ValueError("is out of range once converted to UTC") from None
 
 
 Timestamp = Annotated[
     AwareDatetime,
+    BeforeValidator(_not_a_number),
     AfterValidator(_to_utc),
     Field(description="ISO 8601 with a time zone; stored and returned in UTC"),
 ]

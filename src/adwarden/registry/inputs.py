@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from adwarden.domain.enums import AdvertiserKind, NameKind, PersonRole
 from adwarden.domain.fields import (
     CountryCode,
+    Day,
     Handle,
     IdentifierValue,
     Name,
@@ -19,7 +21,10 @@ from adwarden.domain.fields import (
 )
 from adwarden.domain.inputs import Input
 
-LangTag = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", examples=["ru"])
+# max_length: the column holds 8 characters ("ru", "sr-Latn"), and the pattern alone allows more.
+LangTag = Field(
+    default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=8, examples=["ru"]
+)
 
 
 class NameIn(Input):
@@ -37,7 +42,8 @@ class NameIn(Input):
 
 
 class RegistrationIdIn(Input):
-    scheme: ShortText = Field(max_length=50, examples=["OGRN"])
+    # Inside Annotated the limit applies after NFC, which can lengthen text, and is the documented one.
+    scheme: Annotated[ShortText, Field(max_length=50)] = Field(examples=["OGRN"])
     value: IdentifierValue
 
 
@@ -47,7 +53,7 @@ class AdvertiserIn(Input):
     names: list[NameIn] = Field(default=[], max_length=100)
     country: CountryCode | None = None
     industry: ShortText | None = Field(default=None, max_length=100)
-    website: WebUrl | None = None
+    website: WebUrl | None = Field(default=None, max_length=500)  # the column's width
     registration_ids: list[RegistrationIdIn] = Field(default=[], max_length=20)
     notes: Text | None = None
 
@@ -58,7 +64,7 @@ class AdvertiserPatch(Input):
     name: Name | None = None
     country: CountryCode | None = None
     industry: ShortText | None = Field(default=None, max_length=100)
-    website: WebUrl | None = None
+    website: WebUrl | None = Field(default=None, max_length=500)  # the column's width
     notes: Text | None = None
 
 
@@ -66,7 +72,7 @@ class PersonIn(Input):
     name: Name
     names: list[NameIn] = Field(default=[], max_length=100)
     country: CountryCode | None = None
-    birth_date: date | None = None
+    birth_date: Day | None = None
 
     @model_validator(mode="after")
     def _born_in_the_past(self) -> PersonIn:
@@ -82,8 +88,8 @@ class PersonRoleIn(Input):
     person_id: int = Field(ge=1, le=2**31 - 1)
     role: PersonRole
     title: ShortText | None = None
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> PersonRoleIn:

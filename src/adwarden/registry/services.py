@@ -67,8 +67,10 @@ def create_advertiser(
         AdvertiserName(name=n.name, kind=n.kind, lang=n.lang)
         for n in _unique_names(data.name, data.names)
     ]
+    # The same identifier given twice is stored once, as a repeated name is.
     advertiser.identifiers = [
-        RegistrationId(scheme=r.scheme, value=r.value) for r in data.registration_ids
+        RegistrationId(scheme=scheme, value=value)
+        for scheme, value in dict.fromkeys((r.scheme, r.value) for r in data.registration_ids)
     ]
     record_created(session, actor, "advertiser", advertiser, changes=data.model_dump(mode="json"))
     return advertiser
@@ -79,14 +81,22 @@ def update_advertiser(
 ) -> Advertiser:
     advertiser = get(session, Advertiser, advertiser_id)
     changes = apply_changes(advertiser, patch.model_dump(exclude_none=True))
-    if "name" in changes and not any(n.name == advertiser.name for n in advertiser.names):
-        # The old display name stays a name the advertiser went by, for screening.
+    if changes:
+        # Recorded before the names are loaded below: loading autoflushes the change.
+        record(session, actor, "advertiser", "update", advertiser.id, changes=changes)
+    if "name" in changes:
+        # The old display name stays a name the advertiser went by, for screening;
+        # a name it already had (say, a former one) becomes primary again.
         for row in advertiser.names:
             if row.kind is NameKind.primary:
                 row.kind = NameKind.former
-        advertiser.names.append(AdvertiserName(name=advertiser.name, kind=NameKind.primary))
-    if changes:
-        record(session, actor, "advertiser", "update", advertiser.id, changes=changes)
+        same = [
+            row for row in advertiser.names if row.name.casefold() == advertiser.name.casefold()
+        ]
+        if same:
+            same[0].name, same[0].kind = advertiser.name, NameKind.primary
+        else:
+            advertiser.names.append(AdvertiserName(name=advertiser.name, kind=NameKind.primary))
     return advertiser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -66,7 +67,7 @@ class CampaignPatch(Input):
 
 class PromotedPostIn(Input):
     account_id: int = Field(ge=1, le=2**31 - 1, description="one of the advertiser's own accounts")
-    text: Text = Field(max_length=5000)
+    text: Annotated[Text, Field(max_length=5000)]  # so the spec says 5000, not Text's 10000
     landing_url: WebUrl | None = None
 
 
