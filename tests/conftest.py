@@ -26,6 +26,8 @@ import adwarden.models  # noqa: F401  (all tables and the audit guard)
 from adwarden.store.engine import Database
 from adwarden.store.migrate import upgrade
 
+pytest_plugins = ["ci_guard", "pytester"]
+
 ENGINES = ("sqlite", "postgresql")
 
 
