@@ -37,7 +37,7 @@ from adwarden.registry.models import (
     PersonName,
     RegistrationId,
 )
-from adwarden.store.queries import apply_changes, get, page
+from adwarden.store.queries import apply_changes, backdated, get, page
 
 
 def _unique_names(primary: str, names: Sequence[NameIn]) -> list[NameIn]:
@@ -53,7 +53,6 @@ def _unique_names(primary: str, names: Sequence[NameIn]) -> list[NameIn]:
 def create_advertiser(
     session: Session, actor: Actor, data: AdvertiserIn, *, at: datetime | None = None
 ) -> Advertiser:
-    extra = {"created_at": at, "updated_at": at} if at else {}
     advertiser = Advertiser(
         kind=data.kind,
         name=data.name,
@@ -61,7 +60,7 @@ def create_advertiser(
         industry=data.industry,
         website=data.website,
         notes=data.notes,
-        **extra,
+        **backdated(at),
     )
     advertiser.names = [AdvertiserName(name=data.name, kind=NameKind.primary)] + [
         AdvertiserName(name=n.name, kind=n.kind, lang=n.lang)
@@ -138,8 +137,9 @@ def list_advertisers(
 def create_person(
     session: Session, actor: Actor, data: PersonIn, *, at: datetime | None = None
 ) -> Person:
-    extra = {"created_at": at, "updated_at": at} if at else {}
-    person = Person(name=data.name, country=data.country, birth_date=data.birth_date, **extra)
+    person = Person(
+        name=data.name, country=data.country, birth_date=data.birth_date, **backdated(at)
+    )
     person.names = [PersonName(name=data.name, kind=NameKind.primary)] + [
         PersonName(name=n.name, kind=n.kind, lang=n.lang)
         for n in _unique_names(data.name, data.names)
@@ -178,13 +178,12 @@ def create_account(
         get(session, Advertiser, data.advertiser_id)
     if session.scalar(select(Account.id).where(func.lower(Account.handle) == data.handle.lower())):
         raise ConflictError(f"the handle @{data.handle} is taken")
-    extra = {"created_at": at, "updated_at": at} if at else {}
     account = Account(
         handle=data.handle,
         display_name=data.display_name,
         advertiser_id=data.advertiser_id,
         opened_at=data.opened_at,
-        **extra,
+        **backdated(at),
     )
     record_created(session, actor, "account", account, changes=data.model_dump(mode="json"))
     return account

@@ -21,7 +21,7 @@ from adwarden.registry.models import Advertiser
 from adwarden.registry.services import validate_owned_account
 from adwarden.serving.inputs import CampaignIn, CampaignPatch, PromotedPostIn, PromotedPostPatch
 from adwarden.serving.models import Campaign, PromotedPost
-from adwarden.store.queries import apply_changes, get, page
+from adwarden.store.queries import apply_changes, backdated, get, page
 
 _MONEY_FIELDS = {"daily_budget", "lifetime_budget", "bid_cpm"}
 
@@ -35,7 +35,6 @@ def create_campaign(
     at: datetime | None = None,
 ) -> Campaign:
     get(session, Advertiser, advertiser_id)
-    extra = {"created_at": at, "updated_at": at} if at else {}
     campaign = Campaign(
         advertiser_id=advertiser_id,
         name=data.name,
@@ -48,7 +47,7 @@ def create_campaign(
         keywords=list(dict.fromkeys(data.keywords)),
         countries=sorted(set(data.countries)),
         status=data.status,
-        **extra,
+        **backdated(at),
     )
     record_created(session, actor, "campaign", campaign, changes=data.model_dump(mode="json"))
     return campaign

@@ -33,6 +33,11 @@ def page(session: Session, query: Select[R], offset: int, limit: int) -> tuple[l
     return list(session.scalars(query.offset(offset).limit(limit))), total
 
 
+def backdated(at: datetime | None) -> dict[str, datetime]:
+    """Timestamps for a record that came into being before it was stored (scenarios, imports)."""
+    return {"created_at": at, "updated_at": at} if at else {}
+
+
 def apply_changes(target: object, values: dict[str, Any]) -> dict[str, Any]:
     """Set the attributes that differ; return `{field: [old, new]}` for the audit row."""
     changes: dict[str, Any] = {}

@@ -20,9 +20,7 @@ def list_accounts(
     actor: StaffActor, session: DbSession, offset: Offset = 0, limit: Limit = 50
 ) -> Page[AccountOut]:
     rows, total = services.list_accounts(session, offset=offset, limit=limit)
-    return Page(
-        items=[AccountOut.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
-    )
+    return Page.of(rows, total, offset, limit, AccountOut.model_validate)
 
 
 @router.post(
@@ -44,9 +42,7 @@ def list_advertiser_accounts(
     rows, total = services.list_accounts(
         session, advertiser_id=advertiser_id, offset=offset, limit=limit
     )
-    return Page(
-        items=[AccountOut.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
-    )
+    return Page.of(rows, total, offset, limit, AccountOut.model_validate)
 
 
 def _visible_account(session: DbSession, actor: ApiActor, account_id: int) -> Account:
@@ -77,9 +73,4 @@ def list_posts(
 ) -> Page[OrganicPostOut]:
     _visible_account(session, actor, account_id)
     rows, total = services.list_organic_posts(session, account_id, offset=offset, limit=limit)
-    return Page(
-        items=[OrganicPostOut.model_validate(r) for r in rows],
-        total=total,
-        offset=offset,
-        limit=limit,
-    )
+    return Page.of(rows, total, offset, limit, OrganicPostOut.model_validate)

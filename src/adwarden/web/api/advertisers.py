@@ -27,12 +27,7 @@ def list_advertisers(
     q: Annotated[Name | None, Query(description="part of any of the advertiser's names")] = None,
 ) -> Page[AdvertiserOut]:
     rows, total = services.list_advertisers(session, offset=offset, limit=limit, query=q)
-    return Page(
-        items=[AdvertiserOut.model_validate(r) for r in rows],
-        total=total,
-        offset=offset,
-        limit=limit,
-    )
+    return Page.of(rows, total, offset, limit, AdvertiserOut.model_validate)
 
 
 @router.post(

@@ -46,7 +46,7 @@ def list_campaigns(
 ) -> Page[CampaignOut]:
     ensure_visible(actor, advertiser_id, "advertiser", advertiser_id)
     rows, total = services.list_campaigns(session, advertiser_id, offset=offset, limit=limit)
-    return Page(items=[CampaignOut.of(r) for r in rows], total=total, offset=offset, limit=limit)
+    return Page.of(rows, total, offset, limit, CampaignOut.of)
 
 
 @router.post(
@@ -85,12 +85,7 @@ def list_promoted_posts(
 ) -> Page[PromotedPostOut]:
     _visible_campaign(session, actor, campaign_id)
     rows, total = services.list_promoted_posts(session, campaign_id, offset=offset, limit=limit)
-    return Page(
-        items=[PromotedPostOut.model_validate(r) for r in rows],
-        total=total,
-        offset=offset,
-        limit=limit,
-    )
+    return Page.of(rows, total, offset, limit, PromotedPostOut.model_validate)
 
 
 @router.post(

@@ -20,9 +20,7 @@ def list_people(
     actor: StaffActor, session: DbSession, offset: Offset = 0, limit: Limit = 50
 ) -> Page[PersonOut]:
     rows, total = services.list_people(session, offset=offset, limit=limit)
-    return Page(
-        items=[PersonOut.model_validate(r) for r in rows], total=total, offset=offset, limit=limit
-    )
+    return Page.of(rows, total, offset, limit, PersonOut.model_validate)
 
 
 @router.post("", response_model=PersonOut, status_code=status.HTTP_201_CREATED, responses=WRITES)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,12 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="rows matching, over all pages")
     offset: int
     limit: int
+
+    @classmethod
+    def of(
+        cls, rows: Sequence[Any], total: int, offset: int, limit: int, item: Callable[[Any], T]
+    ) -> Page[T]:
+        return cls(items=[item(row) for row in rows], total=total, offset=offset, limit=limit)
 
 
 class ErrorOut(BaseModel):
