@@ -36,60 +36,35 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_init_db_then_users_create(empty_db_url: str) -> None:
+    def create_user(
+        email: str, role: str, password: str = "a long enough password"
+    ) -> subprocess.CompletedProcess[str]:
+        return run(
+            "--db",
+            empty_db_url,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+            env={"ADWARDEN_NEW_PASSWORD": password},
+        )
+
     first = run("--db", empty_db_url, "init-db")
     assert first.returncode == 0, first.stderr
     again = run("--db", empty_db_url, "init-db")  # idempotent: already at head
     assert again.returncode == 0, again.stderr
-    created = run(
-        "--db",
-        empty_db_url,
-        "users",
-        "create",
-        "--email",
-        "Ada@Staff.example",
-        "--role",
-        "admin",
-        env={"ADWARDEN_NEW_PASSWORD": "a long enough password"},
-    )
+    created = create_user("Ada@Staff.example", "admin")
     assert created.returncode == 0, created.stderr
     assert "ada@staff.example (admin)" in created.stdout
-    duplicate = run(
-        "--db",
-        empty_db_url,
-        "users",
-        "create",
-        "--email",
-        "ada@staff.example",
-        "--role",
-        "admin",
-        env={"ADWARDEN_NEW_PASSWORD": "a long enough password"},
-    )
+    duplicate = create_user("ada@staff.example", "admin")
     assert duplicate.returncode == 2
     assert "exists already" in duplicate.stderr
-    unattached = run(
-        "--db",
-        empty_db_url,
-        "users",
-        "create",
-        "--email",
-        "x@adv.example",
-        "--role",
-        "advertiser",
-        env={"ADWARDEN_NEW_PASSWORD": "a long enough password"},
-    )
+    unattached = create_user("x@adv.example", "advertiser")
     assert unattached.returncode == 2
     assert "needs --advertiser" in unattached.stderr
-    short = run(
-        "--db",
-        empty_db_url,
-        "users",
-        "create",
-        "--email",
-        "y@staff.example",
-        "--role",
-        "reviewer",
-        env={"ADWARDEN_NEW_PASSWORD": "short"},
-    )
+    short = create_user("y@staff.example", "reviewer", password="short")
     assert short.returncode == 2
     assert "at least 12 characters" in short.stderr
     database = Database(empty_db_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -14,16 +15,32 @@ from adwarden.domain.inputs import Input
 Currency = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
 
+def schedule_problem(
+    daily: Decimal | int | None,
+    lifetime: Decimal | int | None,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+) -> tuple[str, str] | None:
+    """The first broken budget or schedule rule, as (field, message); None if all hold.
+
+    One rule for both places it is checked: input validation and the merged
+    state of a campaign after a patch.
+    """
+    if daily is not None and lifetime is not None and daily > lifetime:
+        return "daily_budget", "daily_budget must not exceed lifetime_budget"
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        return "ends_at", "ends_at must be after starts_at"
+    return None
+
+
 def check_budgets(
     daily: Decimal | None,
     lifetime: Decimal | None,
-    starts_at: Timestamp | None,
-    ends_at: Timestamp | None,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
 ) -> None:
-    if daily is not None and lifetime is not None and daily > lifetime:
-        raise ValueError("daily_budget must not exceed lifetime_budget")
-    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise ValueError("ends_at must be after starts_at")
+    if problem := schedule_problem(daily, lifetime, starts_at, ends_at):
+        raise ValueError(problem[1])
 
 
 class CampaignIn(Input):

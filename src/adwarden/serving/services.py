@@ -19,7 +19,13 @@ from adwarden.domain.errors import ConflictError, InvalidInputError
 from adwarden.domain.fields import cents
 from adwarden.registry.models import Advertiser
 from adwarden.registry.services import validate_owned_account
-from adwarden.serving.inputs import CampaignIn, CampaignPatch, PromotedPostIn, PromotedPostPatch
+from adwarden.serving.inputs import (
+    CampaignIn,
+    CampaignPatch,
+    PromotedPostIn,
+    PromotedPostPatch,
+    schedule_problem,
+)
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.queries import apply_changes, backdated, get, page
 
@@ -71,16 +77,15 @@ def update_campaign(
         CampaignStatus.ended
     ):
         raise ConflictError(f"campaign {campaign.id} has ended and cannot be restarted")
-    daily = values.get("daily_budget_cents", campaign.daily_budget_cents)
-    lifetime = values.get("lifetime_budget_cents", campaign.lifetime_budget_cents)
-    if daily > lifetime:
-        raise InvalidInputError(
-            "daily_budget must not exceed lifetime_budget", field="daily_budget"
-        )
-    starts = values.get("starts_at", campaign.starts_at)
-    ends = values.get("ends_at", campaign.ends_at)
-    if starts is not None and ends is not None and ends <= starts:
-        raise InvalidInputError("ends_at must be after starts_at", field="ends_at")
+    problem = schedule_problem(
+        values.get("daily_budget_cents", campaign.daily_budget_cents),
+        values.get("lifetime_budget_cents", campaign.lifetime_budget_cents),
+        values.get("starts_at", campaign.starts_at),
+        values.get("ends_at", campaign.ends_at),
+    )
+    if problem:
+        field, message = problem
+        raise InvalidInputError(message, field=field)
     changes = apply_changes(campaign, values)
     if changes:
         record(session, actor, "campaign", "update", campaign.id, changes=changes)
