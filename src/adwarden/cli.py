@@ -1,30 +1,50 @@
-"""The `adwarden` command: set up a database, build the demo, serve the site, manage users."""
+"""The `adwarden` command: set up a database, build the demo, serve the site, manage users
+and lists."""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
+from typer.core import TyperGroup
 
 import adwarden.models  # noqa: F401  (every table and the audit guard)
 from adwarden import settings
 from adwarden.auth.services import create_user
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import Role
+from adwarden.domain.enums import ListFormat, ListKind, Role
 from adwarden.domain.errors import AdwardenError
+from adwarden.lists.services import (
+    ImportResult,
+    VersionSummary,
+    list_summaries,
+    version_diff,
+)
 from adwarden.scenario.loader import build_scenario, read_scenario
+from adwarden.screening.batch import entity_type as batch_entity_type
+from adwarden.screening.batch import match_record, read_batch, read_pairs, score_pairs, screen_batch
+from adwarden.screening.index import ScreeningIndex, index_for, list_keys
+from adwarden.screening.matcher import Query
+from adwarden.screening.scoring import DEFAULT_THRESHOLD
+from adwarden.screening.services import import_and_screen
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
 
 app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 users = typer.Typer(no_args_is_help=True, help="Manage users.")
 app.add_typer(users, name="users")
+lists = typer.Typer(no_args_is_help=True, help="Import and show watch lists.")
+app.add_typer(lists, name="lists")
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "2018"
 
@@ -186,3 +206,236 @@ def users_create(
         raise fail(str(exc)) from None
     finally:
         database.dispose()
+
+
+# Diff ids are printed in full only when there are this few; a first import adds them all.
+_FEW_IDS = 50
+
+
+def _print_ids(result: ImportResult, limit: int) -> None:
+    for label, ids in (
+        ("added", result.added),
+        ("removed", result.removed),
+        ("changed", result.changed),
+    ):
+        if not ids:
+            continue
+        shown = ", ".join(ids[:limit])
+        more = f" ... and {len(ids) - limit} more" if len(ids) > limit else ""
+        typer.echo(f"  {label}: {shown}{more}")
+
+
+def _diff_counts(version: VersionSummary) -> str:
+    return f"+{version.added} -{version.removed} ~{version.changed}"
+
+
+@lists.command("import")
+def lists_import(
+    path: Annotated[Path, typer.Argument(help="the list file, or folder for ofac-csv")],
+    fmt: Annotated[ListFormat, typer.Option("--format", help="the file's format")],
+    list_id: Annotated[str, typer.Option("--list", help="the list's id, e.g. ofac-sdn")],
+    kind: Annotated[ListKind, typer.Option(help="what the list is")],
+) -> None:
+    """Import a list file as the list's next version (the list is created on first import)."""
+    database = Database(state.url)
+    try:
+        if not _has_schema(database):
+            raise fail("the database has no schema yet: run `adwarden init-db`")
+        with database.transaction() as session:
+            result, hits = import_and_screen(
+                session, Actor.system(Source.cli), path, fmt, list_id, kind
+            )
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        database.dispose()
+    version = result.version
+    typer.echo(
+        f"{version.slug} v{version.number}: {version.entry_count} entries, "
+        f"{_diff_counts(version)}, sha256 {version.content_hash}"
+    )
+    if len(result.added) + len(result.removed) + len(result.changed) <= _FEW_IDS:
+        _print_ids(result, _FEW_IDS)
+    typer.echo(f"screening: {hits} hits opened, changed or closed")
+
+
+@lists.command("show")
+def lists_show(
+    list_id: Annotated[
+        str | None, typer.Argument(help="one list's id; all lists if left out")
+    ] = None,
+) -> None:
+    """Show lists and their versions; for one list, also what its newest version changed."""
+    database = Database(state.url)
+    try:
+        if not _has_schema(database):
+            raise fail("the database has no schema yet: run `adwarden init-db`")
+        with database.sessions() as session:
+            summaries = list_summaries(session, list_id)
+            newest = summaries[0].latest if list_id is not None and summaries else None
+            diff = version_diff(session, newest.slug, newest.number) if newest else None
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        database.dispose()
+    if not summaries:
+        typer.echo("no lists yet: add one with `adwarden lists import`")
+        return
+    width = max(len("LIST"), *(len(s.slug) for s in summaries))
+    typer.echo(f"{'LIST':<{width}}  {'KIND':<11}  VERSIONS")
+    for summary in summaries:
+        typer.echo(f"{summary.slug:<{width}}  {summary.kind.value:<11}  {len(summary.versions)}")
+        for version in summary.versions:
+            typer.echo(
+                f"  v{version.number:<3} {version.created_at:%Y-%m-%d %H:%M}  "
+                f"{version.format.value:<8}  {version.entry_count:>7} entries  "
+                f"{_diff_counts(version):<18}  sha256 {version.content_hash[:12]}"
+            )
+    if diff is not None:
+        typer.echo(f"\nv{diff.version.number} against the version before:")
+        _print_ids(diff, _FEW_IDS)
+        if not (diff.added or diff.removed or diff.changed):
+            typer.echo("  no changes")
+
+
+class _ScreenGroup(TyperGroup):
+    """`adwarden screen NAME` beside `adwarden screen batch ...`: a first word that is
+    not a subcommand is the name to screen."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
+            args = ["name", *args]
+        return super().parse_args(ctx, args)
+
+
+screen = typer.Typer(
+    cls=_ScreenGroup,
+    no_args_is_help=True,
+    help="Screen names against the lists: `adwarden screen NAME`, `screen batch`, `screen pairs`.",
+)
+app.add_typer(screen, name="screen")
+
+
+def _screening_index(database: Database) -> ScreeningIndex:
+    if not _has_schema(database):
+        raise fail("the database has no schema yet: run `adwarden init-db`")
+    with database.sessions() as session:
+        index = index_for(session)
+    if not index.refs:
+        raise fail("no list entries to screen against: add a list with `adwarden lists import`")
+    return index
+
+
+@screen.command("name", hidden=True)
+def screen_name(
+    name: Annotated[str, typer.Argument(help="the name to screen, in any script")],
+    entity: Annotated[
+        str, typer.Option("--type", help="person or organization; either if left out")
+    ] = "",
+    country: Annotated[str | None, typer.Option(help="ISO 3166 country code")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Screen one name against every list."""
+    database = Database(state.url)
+    try:
+        kind = batch_entity_type(entity, "--type")
+        if country is not None and (len(country) != 2 or not country.isalpha()):
+            raise fail(f"--country {country!r} is not an ISO 3166 code such as RU")
+        index = _screening_index(database)
+        matches = index.matcher.match(Query(name, kind, country.upper() if country else None))
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        database.dispose()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"name": name, "matches": [match_record(m) for m in matches]}, ensure_ascii=False
+            )
+        )
+        return
+    if not matches:
+        typer.echo(f"no match at or above {DEFAULT_THRESHOLD} for {name!r}")
+        return
+    for found in matches:
+        typer.echo(f"{found.score:.2f}  {found.list_id} {found.entry_id}  {found.name}")
+        typer.echo(f"      {found.explanation}")
+
+
+@screen.command("batch")
+def screen_batch_command(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT.csv", help="id,name,type[,country][,birth_date]")
+    ],
+    output: Annotated[Path, typer.Option("--output", help="where to write JSON lines")],
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="lowest score reported")
+    ] = DEFAULT_THRESHOLD,
+    lists_option: Annotated[
+        str | None, typer.Option("--lists", help="comma-separated list ids; all if left out")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="processes to screen with")] = os.cpu_count()
+    or 1,
+) -> None:
+    """Screen every row of a CSV file; one JSON line per row, in input order."""
+    database = Database(state.url)
+    try:
+        rows = read_batch(input_path)
+        index = _screening_index(database)
+        with database.sessions() as session:
+            known = set(list_keys(session))
+        chosen = None
+        if lists_option is not None:
+            chosen = [item.strip() for item in lists_option.split(",") if item.strip()]
+            unknown = sorted(set(chosen) - known)
+            if unknown:
+                raise fail(
+                    f"--lists: no list {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+                )
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        database.dispose()
+    try:
+        handle = output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{output}: cannot write: {exc.strerror}") from None
+    with handle, Progress(
+        TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), disable=not sys.stderr.isatty(),
+    ) as progress:  # fmt: skip
+        task = progress.add_task("screening", total=len(rows))
+        results = screen_batch(
+            index.matcher,
+            rows,
+            threshold=threshold,
+            lists=chosen,
+            workers=workers,
+            progress=lambda done: progress.advance(task, done),
+        )
+        matched = 0
+        for result in results:
+            matched += bool(result["matches"])
+            handle.write(json.dumps(result, ensure_ascii=False) + "\n")
+    typer.echo(f"{len(rows)} rows screened, {matched} with matches, written to {output}", err=True)
+
+
+@screen.command("pairs")
+def screen_pairs_command(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT.csv", help="id,name1,name2[,schema]")
+    ],
+    output: Annotated[Path, typer.Option("--output", help="where to write JSON lines")],
+) -> None:
+    """Score pairs of names against each other; one JSON line per row."""
+    try:
+        rows = read_pairs(input_path)
+        handle = output.open("w", encoding="utf-8")
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{output}: cannot write: {exc.strerror}") from None
+    with handle:
+        for result in score_pairs(rows):
+            handle.write(json.dumps(result) + "\n")
+    typer.echo(f"{len(rows)} pairs scored, written to {output}", err=True)

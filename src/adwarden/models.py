@@ -7,6 +7,7 @@ stages never do.
 from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the audit guard)
 from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import ApiToken, User, WebSession
+from adwarden.lists.models import ListEntryRecord, ListVersion, WatchList
 from adwarden.registry.models import (
     Account,
     Advertiser,
@@ -17,6 +18,7 @@ from adwarden.registry.models import (
     PersonName,
     RegistrationId,
 )
+from adwarden.screening.models import ScreeningHit
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.base import Base
 
@@ -30,12 +32,16 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Campaign",
+    "ListEntryRecord",
+    "ListVersion",
     "OrganicPost",
     "Person",
     "PersonName",
     "PromotedPost",
     "RegistrationId",
+    "ScreeningHit",
     "User",
+    "WatchList",
     "WebSession",
     "metadata",
 ]

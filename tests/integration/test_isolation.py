@@ -76,6 +76,10 @@ def none(_t: Tenant) -> dict[str, int]:
     return {}
 
 
+def first_hit(_t: Tenant) -> dict[str, int]:
+    return {"hit_id": 1}
+
+
 STAFF_ONLY = 403
 
 CASES: dict[tuple[str, str], Case] = {
@@ -119,6 +123,15 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/promoted-posts/{post_id}"): Case(promoted),
     ("PATCH", "/api/v1/promoted-posts/{post_id}"): Case(promoted, lambda t: {"text": "Probe 2"}),
+    # Screening is staff work: an advertiser's user learns nothing, not even whether a hit exists.
+    ("POST", "/api/v1/screening/match"): Case(
+        none, lambda t: {"name": "Probe"}, own_status=STAFF_ONLY
+    ),
+    ("GET", "/api/v1/screening/hits"): Case(none, own_status=STAFF_ONLY),
+    ("GET", "/api/v1/screening/hits/{hit_id}"): Case(first_hit, own_status=STAFF_ONLY),
+    ("POST", "/api/v1/screening/hits/{hit_id}/review"): Case(
+        first_hit, lambda t: {"decision": "dismiss", "reason": "Probe"}, own_status=STAFF_ONLY
+    ),
     # Routes without ids of their own: they must show the caller's data and nobody else's.
     ("GET", "/api/v1/me"): Case(none),
     ("GET", "/account"): Case(none),

@@ -54,3 +54,38 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset(role for role in Role if role.is_staff)
+
+
+class ListKind(StrEnum):
+    """What a list is. What a match against it means is the policy's business."""
+
+    sanctions = "sanctions"
+    directive = "directive"
+    state_media = "state_media"
+    scrutiny = "scrutiny"
+    custom = "custom"
+
+
+class ListFormat(StrEnum):
+    ofac_csv = "ofac-csv"
+    un_xml = "un-xml"
+    ftm = "ftm"
+    csl_csv = "csl-csv"
+    csv = "csv"
+
+
+class EntityType(StrEnum):
+    """The kind of thing a name belongs to, on a list or in a query."""
+
+    person = "person"
+    organization = "organization"
+    vessel = "vessel"
+    aircraft = "aircraft"
+    unknown = "unknown"
+
+
+class HitStatus(StrEnum):
+    open = "open"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+    closed = "closed"  # the list entry left the list

@@ -37,6 +37,7 @@ from adwarden.registry.models import (
     PersonName,
     RegistrationId,
 )
+from adwarden.screening.services import SubjectType, screen_subject
 from adwarden.store.queries import apply_changes, backdated, get, page
 
 
@@ -72,6 +73,7 @@ def create_advertiser(
         for scheme, value in dict.fromkeys((r.scheme, r.value) for r in data.registration_ids)
     ]
     record_created(session, actor, "advertiser", advertiser, changes=data.model_dump(mode="json"))
+    screen_subject(session, actor, SubjectType.advertiser, advertiser.id)
     return advertiser
 
 
@@ -96,6 +98,9 @@ def update_advertiser(
             same[0].name, same[0].kind = advertiser.name, NameKind.primary
         else:
             advertiser.names.append(AdvertiserName(name=advertiser.name, kind=NameKind.primary))
+    if "name" in changes or "country" in changes or "kind" in changes:
+        session.flush()
+        screen_subject(session, actor, SubjectType.advertiser, advertiser.id)
     return advertiser
 
 
@@ -118,6 +123,7 @@ def add_advertiser_name(
     )
     session.add(row)
     session.flush()
+    screen_subject(session, actor, SubjectType.advertiser, advertiser.id)
     return row
 
 
@@ -145,6 +151,7 @@ def create_person(
         for n in _unique_names(data.name, data.names)
     ]
     record_created(session, actor, "person", person, changes=data.model_dump(mode="json"))
+    screen_subject(session, actor, SubjectType.person, person.id)
     return person
 
 
@@ -186,6 +193,7 @@ def create_account(
         **backdated(at),
     )
     record_created(session, actor, "account", account, changes=data.model_dump(mode="json"))
+    screen_subject(session, actor, SubjectType.account, account.id)
     return account
 
 
@@ -202,6 +210,9 @@ def update_account(session: Session, actor: Actor, account_id: int, patch: Accou
     changes = apply_changes(account, values)
     if changes:
         record(session, actor, "account", "update", account.id, changes=changes)
+    if "display_name" in changes:
+        session.flush()
+        screen_subject(session, actor, SubjectType.account, account.id)
     return account
 
 

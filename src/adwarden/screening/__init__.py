@@ -1,0 +1,1 @@
+"""Match names across spellings and scripts: normalise, index, score, explain."""
