@@ -40,7 +40,9 @@ def test_import_the_ofac_sdn_list_twice_and_show_it(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     rows = sdn_rows()
     assert rows > 7000
-    summary = re.search(r"^ofac-sdn v1: (\d+) entries, \+(\d+) -0 ~0, sha256 ([0-9a-f]{64})$", first.stdout, re.M)
+    summary = re.search(
+        r"^ofac-sdn v1: (\d+) entries, \+(\d+) -0 ~0, sha256 ([0-9a-f]{64})$", first.stdout, re.M
+    )
     assert summary, first.stdout
     assert int(summary.group(1)) == int(summary.group(2)) == rows
     assert "added:" not in first.stdout  # thousands of ids are not printed
@@ -52,7 +54,9 @@ def test_import_the_ofac_sdn_list_twice_and_show_it(tmp_path: Path) -> None:
     shown = run("--db", db, "lists", "show")
     assert shown.returncode == 0, shown.stderr
     assert re.search(r"^ofac-sdn\s+sanctions\s+2$", shown.stdout, re.M), shown.stdout
-    version_lines = re.findall(r"^\s+v(\d+)\s.*ofac-csv\s+(\d+) entries\s+(\S+)", shown.stdout, re.M)
+    version_lines = re.findall(
+        r"^\s+v(\d+)\s.*ofac-csv\s+(\d+) entries\s+(\S+)", shown.stdout, re.M
+    )
     assert version_lines == [("2", str(rows), "+0"), ("1", str(rows), f"+{rows}")]
     assert f"sha256 {summary.group(3)[:12]}" in shown.stdout
 

@@ -92,9 +92,7 @@ def test_first_import_creates_the_list_version_entries_and_audit_row(
         assert rows[1].notes == "state outlet"
 
 
-def test_a_changed_file_becomes_version_2_with_its_exact_diff(
-    db: Database, tmp_path: Path
-) -> None:
+def test_a_changed_file_becomes_version_2_with_its_exact_diff(db: Database, tmp_path: Path) -> None:
     first = do_import(db, write(tmp_path, "v1.csv", FIRST))
     second = do_import(db, write(tmp_path, "v2.csv", SECOND))
     version = second.version
@@ -176,7 +174,7 @@ def test_a_malformed_file_leaves_nothing_behind(db: Database, tmp_path: Path) ->
         do_import(db, bad)
     assert f"{bad}:5" in str(caught.value)
     missing = tmp_path / "missing.csv"
-    with pytest.raises(ListFormatError, match="missing.csv"):
+    with pytest.raises(ListFormatError, match=r"missing\.csv"):
         do_import(db, missing)
     with db.sessions() as session:
         for model in (WatchList, ListVersion, ListEntryRecord, AuditEvent):
@@ -190,13 +188,16 @@ def test_a_malformed_file_leaves_nothing_behind(db: Database, tmp_path: Path) ->
         assert count(session, AuditEvent) == 1
 
 
-def test_an_import_lands_with_its_transaction_or_not_at_all(
-    db: Database, tmp_path: Path
-) -> None:
+def test_an_import_lands_with_its_transaction_or_not_at_all(db: Database, tmp_path: Path) -> None:
     path = write(tmp_path, "d.csv", FIRST)
-    with pytest.raises(RuntimeError, match="after the import"), db.transaction() as session:
-        import_list(session, SYSTEM, path, ListFormat.csv, "directive-1", ListKind.directive)
-        raise RuntimeError("a failure after the import")
+
+    def import_then_fail() -> None:
+        with db.transaction() as session:
+            import_list(session, SYSTEM, path, ListFormat.csv, "directive-1", ListKind.directive)
+            raise RuntimeError("a failure after the import")
+
+    with pytest.raises(RuntimeError, match="after the import"):
+        import_then_fail()
     with db.sessions() as session:
         for model in (WatchList, ListVersion, ListEntryRecord, AuditEvent):
             assert count(session, model) == 0, model
@@ -216,9 +217,7 @@ def test_current_entries_by_list_and_by_id(db: Database, tmp_path: Path) -> None
             ("state-media", "s-1"),
         ]
         only = list(current_entries(session, ["state-media"]))
-        assert [(e.entry_id, e.kind, e.version) for e in only] == [
-            ("s-1", ListKind.state_media, 1)
-        ]
+        assert [(e.entry_id, e.kind, e.version) for e in only] == [("s-1", ListKind.state_media, 1)]
         assert list(current_entries(session, [])) == []
         found = entries_by_ids(session, "directive-1", ["d-4", "d-3", "d-1", "s-1", "nope"])
         # d-3 left the list and s-1 is on another one

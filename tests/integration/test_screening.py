@@ -187,7 +187,9 @@ def test_a_review_needs_a_reason_and_a_change(db: Database, tmp_path: Path) -> N
     assert stored.reviewed_at is not None
 
 
-def test_a_date_of_birth_on_one_side_only_leaves_the_name_to_decide(db: Database, tmp_path: Path) -> None:
+def test_a_date_of_birth_on_one_side_only_leaves_the_name_to_decide(
+    db: Database, tmp_path: Path
+) -> None:
     rows = "kr-2,Pyotr Fictivny Samplov,person,,RU,,,,\n"
     path = write_list(tmp_path, "kr.csv", rows)
     import_csv(db, path, "scrutiny", ListKind.scrutiny)

@@ -71,10 +71,16 @@ def _edit(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     similarity = OSA.normalized_similarity(a, b)
-    # short words have no room for typos: "ivan" and "iran" are different names
-    allowed = (
-        0 if min(len(a), len(b)) <= 3 else 1 if min(len(a), len(b)) <= 5 else 2 + (len(a) > 11)
-    )
+    # short words have little room for typos: a dropped letter or a wrong last
+    # one is a slip ("benn", "stom"), a changed inner letter is another name
+    # ("ivan", "iran")
+    shortest = min(len(a), len(b))
+    if shortest <= 3:
+        allowed = 0
+    elif shortest == 4:
+        allowed = int(len(a) != len(b) or a[:-1] == b[:-1])
+    else:
+        allowed = 1 if shortest <= 5 else 2 + (shortest > 11)
     if OSA.distance(a, b, score_cutoff=allowed + 1) > allowed:
         return 0.0
     return similarity
@@ -92,11 +98,20 @@ def part_similarity(a: Part, b: Part, abjad: bool) -> tuple[float, str]:
         return GIVEN_NAME, "given-name equivalent"
     # rigour links romanisations of one CJK syllable too (Wang/Hong); only
     # trust its identities between spellings that start alike
-    if a.symbols & b.symbols and a.key[0] == b.key[0] and min(len(a.key), len(b.key)) > 2:
+    # trust its identities between spellings that start alike; and not between
+    # a surname and its feminine form (Petrov, Petrova), which edit distance weighs
+    if (
+        a.symbols & b.symbols
+        and a.key[0] == b.key[0]
+        and min(len(a.key), len(b.key)) > 2
+        and not (a.key.startswith(b.key) or b.key.startswith(a.key))
+    ):
         return GIVEN_NAME, "given-name equivalent"
     if a.is_initial or b.is_initial:
         short, long = (a, b) if a.is_initial else (b, a)
-        if not long.is_initial and long.form.startswith(short.form):
+        if not long.is_initial and (
+            long.form.startswith(short.form) or long.key.startswith(short.key)
+        ):
             return INITIAL, "initial"
         return 0.0, ""
     if abjad and len(a.skeleton) > 1 and a.skeleton == b.skeleton:

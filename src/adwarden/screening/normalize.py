@@ -135,6 +135,18 @@ def make_part(
     )
 
 
+def _split_article(tokens: list[str], notes: list[str]) -> list[str]:
+    """Arabic writes the article on its word (الرحمن); Latin spellings set it apart."""
+    split: list[str] = []
+    for token in tokens:
+        if token.startswith("al") and len(token) > 4:
+            split.extend(("al", token[2:]))
+            notes.append(f"{token} → al {token[2:]} (Arabic article)")
+        else:
+            split.append(token)
+    return split
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str, entity_type: EntityType = EntityType.unknown) -> NameForm:
     """Analyse one name. Pure and cached: list names repeat across lists."""
@@ -167,6 +179,8 @@ def normalize(text: str, entity_type: EntityType = EntityType.unknown) -> NameFo
                 notes.append(f"legal form {', '.join(legal_forms)} set aside")
 
     tokens = [token.lower() for token in tokenize_name(latin)]
+    if "Arabic" in scripts:
+        tokens = _split_article(tokens, notes)
     endings = [russian_nominative(token) for token in tokens]
     for token, base in zip(tokens, endings, strict=True):
         if base != token:

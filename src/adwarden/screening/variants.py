@@ -84,12 +84,14 @@ def fold(token: str) -> str:
 
 
 _VOWELS = re.compile(r"[aeiouy]")
+# in an abjad, w and y also write the long vowels u/o and i/e (يوسف: ywsf, Yusuf)
+_HALF_VOWELS = re.compile(r"[wy]")
 
 
 @lru_cache(maxsize=262144)
 def consonants(token: str) -> str:
     """The consonant skeleton, which is all an abjad (Arabic, Hebrew) spells out."""
-    skeleton = _VOWELS.sub("", fold(token))
+    skeleton = _VOWELS.sub("", fold(_HALF_VOWELS.sub("", token)))
     return skeleton or token
 
 
@@ -116,6 +118,9 @@ _GIVEN_NAME_GROUPS: tuple[tuple[str, ...], ...] = (
         "alexandre",
         "alessandro",
         "alejandro",
+        "alexandros",
+        "aleksandar",
+        "alexandru",
     ),
     ("alexey", "aleksey", "alexei", "aleksei", "oleksiy", "alexis"),
     ("george", "georgy", "georgi", "georgiy", "jorge", "giorgio", "giorgi", "heorhiy"),
