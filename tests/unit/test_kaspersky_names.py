@@ -394,12 +394,7 @@ def test_matcher_empty_query_finds_nothing(matcher: Matcher) -> None:
 # Cross-script pairs from the shared evaluation data
 # --------------------------------------------------------------------------
 
-ASSERTED_SCRIPTS = frozenset({"Cyrillic", "Arabic", "Greek"})
-
-# Rows left out of the assertion because they fail today (reported, not hidden):
-# Αλέξανδρος -> Alexander scores 0.51 (alexandros/alexander are three edits
-# apart, and "alexandros" is not in the Alexander given-name group).
-KNOWN_FAILING = frozenset({("Αλέξανδρος", "Alexander")})
+ASSERTED_SCRIPTS = frozenset({"Cyrillic", "Arabic", "Greek", "Hebrew"})
 
 
 def _cross_script_rows() -> list[tuple[str, str, float, str]]:
@@ -420,16 +415,11 @@ def test_cross_script_file_has_the_rows_we_assert() -> None:
     assert {normalize(query, PERSON).scripts & ASSERTED_SCRIPTS for query, *_ in rows} == {
         frozenset({script}) for script in ASSERTED_SCRIPTS
     }
-    assert {(query, expected) for query, expected, *_ in rows} >= KNOWN_FAILING
 
 
 @pytest.mark.parametrize(
     ("query", "expected", "low", "about"),
-    [
-        pytest.param(*row, id=f"{row[0]} -> {row[1]}")
-        for row in _rows_in(ASSERTED_SCRIPTS)
-        if (row[0], row[1]) not in KNOWN_FAILING
-    ],
+    [pytest.param(*row, id=f"{row[0]} -> {row[1]}") for row in _rows_in(ASSERTED_SCRIPTS)],
 )
 def test_cross_script_pairs_match_as_persons(
     query: str, expected: str, low: float, about: str

@@ -83,15 +83,15 @@ def fold(token: str) -> str:
     return token
 
 
-_VOWELS = re.compile(r"[aeiouy]")
-# in an abjad, w and y also write the long vowels u/o and i/e (يوسف: ywsf, Yusuf)
-_HALF_VOWELS = re.compile(r"[wy]")
+# In an abjad, w/v and y also write the long vowels u/o and i/e (يوسف: ywsf,
+# Yusuf; דוד: dwd, David), so they leave the skeleton with the vowels.
+_VOWELS = re.compile(r"[aeiouyvw]")
 
 
 @lru_cache(maxsize=262144)
 def consonants(token: str) -> str:
     """The consonant skeleton, which is all an abjad (Arabic, Hebrew) spells out."""
-    skeleton = _VOWELS.sub("", fold(_HALF_VOWELS.sub("", token)))
+    skeleton = _VOWELS.sub("", fold(token))
     return skeleton or token
 
 
