@@ -15,6 +15,7 @@ running.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from screening_inputs import (
@@ -180,53 +182,92 @@ def load_inputs(plan: Plan) -> Inputs:
     return inputs
 
 
-# ---------------------------------------------------------------- measures
+# ---------------------------------------------------------------- list screening quality
 
 
 Figures = dict[str, float]  # figure key -> value, for one matcher
 
 
-def alias_recall(screener: Screener, queries: Sequence[QueryRecord], label: str) -> float:
-    """Share of queries whose first match (at or above the threshold) is the expected entry."""
-    hits = 0
-    for query in tracked(label, queries):
-        found = screener.screen(query)
-        hits += bool(found) and found[0].entry_id == query.expect
-    return hits / len(queries)
+@dataclass(frozen=True)
+class Task:
+    """One list-screening figure: a share of queries judged a hit."""
+
+    key: str
+    pool: str  # which candidate set: sdn_primary, positives or negatives
+    kind: str  # alias: the expected entry comes first; un: any UN match; any: any match
+    queries: list[QueryRecord]
 
 
-def any_match_share(
-    screener: Screener, queries: Sequence[QueryRecord], label: str, list_id: str | None = None
-) -> float:
-    """Share of queries with any match (on `list_id` if given) at or above the threshold."""
-    hits = 0
-    for query in tracked(label, queries):
-        found = screener.screen(query)
-        hits += any(list_id is None or hit.list_id == list_id for hit in found)
-    return hits / len(queries)
+def make_tasks(inputs: Inputs, plan: Plan) -> list[Task]:
+    people = inputs.people
+    return [
+        Task("alias_r1_1500", "sdn_primary", "alias", inputs.alias[: plan.alias_rows]),
+        Task("un_untreated_recall", "positives", "un", people["positives_un_untreated"]),
+        Task("un_treated_recall", "positives", "un", people["positives_un_treated"]),
+        Task("neg_us_fpr", "negatives", "any", people["negatives_us_1k"]),
+        Task("neg_global_fpr", "negatives", "any", people["negatives_global_1k"]),
+    ]
 
 
-def list_quality(name: str, screeners: dict[str, Screener], inputs: Inputs, plan: Plan) -> Figures:
-    """Alias recall@1, UN recall and false-positive rates for one matcher."""
-    figures: Figures = {}
-    alias = inputs.alias[: plan.alias_rows]
-    figures["alias_r1_1500"] = alias_recall(screeners["sdn_primary"], alias, f"{name} alias")
-    for stem in POSITIVES:
-        key = "un_untreated_recall" if stem.endswith("untreated") else "un_treated_recall"
-        figures[key] = any_match_share(
-            screeners["positives"], inputs.people[stem], f"{name} {stem}", "un"
-        )
-    shares = []
-    for stem in NEGATIVES:
-        key = "neg_us_fpr" if "_us_" in stem else "neg_global_fpr"
-        figures[key] = any_match_share(
-            screeners["negatives"], inputs.people[stem], f"{name} {stem}"
-        )
-        shares.append((figures[key], len(inputs.people[stem])))
-    figures["neg_all_fpr"] = sum(share * count for share, count in shares) / sum(
-        count for _, count in shares
-    )
+def pool_records(inputs: Inputs, pool: str) -> list[ListRecord]:
+    if pool == "sdn_primary":
+        return inputs.sdn_primary
+    return inputs.candidates(*(POSITIVE_LISTS if pool == "positives" else NEGATIVE_LISTS))
+
+
+def judge(screener: Screener, kind: str, query: QueryRecord) -> bool:
+    found = screener.screen(query)
+    if kind == "alias":
+        return bool(found) and found[0].entry_id == query.expect
+    if kind == "un":
+        return any(hit.list_id == "un" for hit in found)
+    return bool(found)
+
+
+def shares(tasks: Sequence[Task], verdicts: Sequence[Sequence[bool]]) -> Figures:
+    figures = {
+        task.key: sum(found) / len(found) for task, found in zip(tasks, verdicts, strict=True)
+    }
+    negatives = [found for task, found in zip(tasks, verdicts, strict=True) if task.kind == "any"]
+    figures["neg_all_fpr"] = sum(sum(found) for found in negatives) / sum(map(len, negatives))
     return figures
+
+
+def list_quality(label: str, make: Callable[[str], Screener], tasks: Sequence[Task]) -> Figures:
+    screeners: dict[str, Screener] = {}
+    verdicts = []
+    for task in tasks:
+        if task.pool not in screeners:
+            screeners[task.pool] = make(task.pool)
+        screener = screeners[task.pool]
+        verdicts.append(
+            [
+                judge(screener, task.kind, query)
+                for query in tracked(f"{label} {task.key}", task.queries)
+            ]
+        )
+    return shares(tasks, verdicts)
+
+
+# The peer's quality runs in forked workers, in chunks; they inherit this.
+_SHARED: tuple[Inputs, list[Task]] | None = None
+_PEER_POOLS: dict[str, PeerPipeline] = {}
+PEER_CHUNK = 50
+
+
+def make_peer(inputs: Inputs, pool: str) -> PeerPipeline:
+    top = PEER_ALIAS_CANDIDATES if pool == "sdn_primary" else PEER_CANDIDATES
+    return PeerPipeline(pool_records(inputs, pool), candidates=top)
+
+
+def _peer_chunk(task_number: int, start: int, stop: int) -> list[bool]:
+    assert _SHARED is not None
+    inputs, tasks = _SHARED
+    task = tasks[task_number]
+    if task.pool not in _PEER_POOLS:
+        _PEER_POOLS[task.pool] = make_peer(inputs, task.pool)
+    screener = _PEER_POOLS[task.pool]
+    return [judge(screener, task.kind, query) for query in task.queries[start:stop]]
 
 
 def pair_quality(scores: Sequence[float], pairs: Sequence[Pair], threshold: float) -> Figures:
@@ -265,101 +306,99 @@ def timed_pairs(
 # ---------------------------------------------------------------- phase 1: quality
 
 
-def peer_quality(inputs: Inputs, plan: Plan) -> Figures:
-    """The peer pipeline's list figures; runs in a worker process in a parallel run."""
-    say("[peer] building the WRatio candidate pools and logic-v2 entities ...")
-    screeners: dict[str, Screener] = {
-        "sdn_primary": PeerPipeline(inputs.sdn_primary, candidates=PEER_ALIAS_CANDIDATES),
-        "positives": PeerPipeline(inputs.candidates(*POSITIVE_LISTS)),
-        "negatives": PeerPipeline(inputs.candidates(*NEGATIVE_LISTS)),
-    }
-    return list_quality("[peer]", screeners, inputs, plan)
-
-
-def ours_quality(inputs: Inputs, plan: Plan) -> Figures:
+def ours_quality(inputs: Inputs, tasks: Sequence[Task]) -> Figures:
     say("[ours] building matchers ...")
-    screeners: dict[str, Screener] = {
-        "sdn_primary": Ours(inputs.sdn_primary),
-        "positives": Ours(inputs.candidates(*POSITIVE_LISTS)),
-        "negatives": Ours(inputs.candidates(*NEGATIVE_LISTS)),
-    }
-    figures = list_quality("[ours]", screeners, inputs, plan)
-    figures["alias_r1_all"] = alias_recall(
-        screeners["sdn_primary"], inputs.alias, "[ours] alias all"
+    sdn = Ours(inputs.sdn_primary)
+    figures = list_quality(
+        "[ours]",
+        lambda pool: sdn if pool == "sdn_primary" else Ours(pool_records(inputs, pool)),
+        tasks,
     )
+    verdicts = [judge(sdn, "alias", query) for query in tracked("[ours] alias all", inputs.alias)]
+    figures["alias_r1_all"] = sum(verdicts) / len(verdicts)
     figures.update(cross_script(ours_pair_scorer(), inputs.cross_script, ours_threshold()))
     return figures
 
 
-def baseline_quality(inputs: Inputs, plan: Plan) -> tuple[Figures, float]:
-    """The baseline's figures, and its top-1-at-any-score alias recall (SOURCES' reference)."""
-    say("[baseline] folding list names ...")
-    screeners: dict[str, Screener] = {
-        "sdn_primary": Baseline(inputs.sdn_primary),
-        "positives": Baseline(inputs.candidates(*POSITIVE_LISTS)),
-        "negatives": Baseline(inputs.candidates(*NEGATIVE_LISTS)),
-    }
-    figures = list_quality("[baseline]", screeners, inputs, plan)
-    figures["alias_r1_all"] = alias_recall(
-        screeners["sdn_primary"], inputs.alias, "[baseline] alias all"
+def baseline_quality(inputs: Inputs, tasks: Sequence[Task], plan: Plan) -> Figures:
+    sdn = Baseline(inputs.sdn_primary)
+    figures = list_quality(
+        "[baseline]",
+        lambda pool: sdn if pool == "sdn_primary" else Baseline(pool_records(inputs, pool)),
+        tasks,
     )
+    verdicts = [
+        judge(sdn, "alias", query) for query in tracked("[baseline] alias all", inputs.alias)
+    ]
+    figures["alias_r1_all"] = sum(verdicts) / len(verdicts)
     figures.update(
         cross_script(baseline_pair_scorer(), inputs.cross_script, BASELINE_THRESHOLD / 100)
     )
-    sdn = screeners["sdn_primary"]
-    assert isinstance(sdn, Baseline)
+    # SOURCES' WRatio reference: the expected entry as the top name at any score
     alias = inputs.alias[: plan.alias_rows]
     top = [sdn.top(query) for query in alias]
-    any_score = sum(
+    figures["alias_r1_1500_best"] = sum(
         hit is not None and hit.entry_id == query.expect
         for hit, query in zip(top, alias, strict=True)
     ) / len(alias)
-    return figures, any_score
+    return figures
 
 
 # ---------------------------------------------------------------- phase 2: timings
 
 
-def median_seconds(runs: int, action: Callable[[], object], before: Callable[[], None]) -> float:
-    times = []
-    for _ in range(runs):
-        before()
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def ours_speed(inputs: Inputs, plan: Plan) -> Figures:
+def probe(name: str, plan: Plan) -> Figures:
+    """In a fresh process: time to the first answer, rebuild time and names/s over every list."""
+    inputs = load_inputs(plan)
     records = inputs.every_list
-    say(f"[ours] timing the matcher build over every list ({len(records)} entries) ...")
-    build = median_seconds(plan.build_runs, lambda: Ours(records), clear_ours_caches)
-    clear_ours_caches()
-    ours = Ours(records)
+    make: Callable[[Sequence[ListRecord]], Screener] = {
+        "ours": Ours,
+        "peer": PeerPipeline,
+        "baseline": Baseline,
+    }[name]
     pool = inputs.speed
-    say(f"[ours] screening {plan.speed_names} names, one core ...")
-    progress = Progress("[ours] speed", plan.speed_names)
+    start = time.perf_counter()
+    screener = make(records)
+    screener.screen(pool[0])
+    figures = {"ready_s": time.perf_counter() - start}
+    say(f"[{name}] fresh process: index built and first name screened in {figures['ready_s']:.1f}s")
+    runs = plan.build_runs if name == "ours" else 1
+    builds = []
+    for _ in range(runs):
+        clear_ours_caches()
+        start = time.perf_counter()
+        make(records)
+        builds.append(time.perf_counter() - start)
+    figures["build_s"] = statistics.median(builds)
+    total = {"ours": plan.speed_names, "peer": plan.peer_speed_names}.get(
+        name, plan.baseline_speed_names
+    )
+    say(f"[{name}] screening {total} names, one core ...")
+    progress = Progress(f"[{name}] speed", total)
     elapsed = 0.0
     done = 0
-    while done < plan.speed_names:
-        # each pass over the pool starts with empty caches: no name meets its own cached work
+    while done < total:
+        # each pass over the pool starts with our caches empty: no name meets its own cached work
         clear_ours_caches()
-        chunk = pool[: plan.speed_names - done]
+        chunk = pool[: total - done]
         start = time.perf_counter()
         for query in chunk:
-            ours.screen(query)
+            screener.screen(query)
         elapsed += time.perf_counter() - start
         done += len(chunk)
         progress.step(len(chunk))
     progress.finish()
-    return {"build_s": build, "speed_names_per_s": done / elapsed}
+    figures["speed_names_per_s"] = done / elapsed
+    return figures
 
 
-def sample_speed(screener: Screener, queries: Sequence[QueryRecord], label: str) -> float:
-    start = time.perf_counter()
-    for query in tracked(label, queries):
-        screener.screen(query)
-    return len(queries) / (time.perf_counter() - start)
+def run_probe(name: str, plan: Plan) -> Figures:
+    command = [sys.executable, str(Path(__file__).resolve()), "--probe", name]
+    if plan.quick:
+        command.append("--quick")
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    figures: Figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def import_seconds(runs: int) -> float:
@@ -417,7 +456,8 @@ ROWS = (
     Row("xscript_pass_share", "cross-script pairs: share >= own threshold", 3),
     Row("xscript_mean_score", "cross-script pairs: mean score", 3),
     Row("speed_names_per_s", "list screening: names/s, one core", 1, 16),
-    Row("build_s", "list screening: index build s, every list (lower)", 2),
+    Row("ready_s", "list screening: fresh process to first answer, s (lower)", 2),
+    Row("build_s", "list screening: index rebuild, s (lower)", 2),
     Row("import_s", "CLI import of ofac-sdn: s (lower)", 2),
 )
 
@@ -493,41 +533,60 @@ def ours_available() -> bool:
 
 
 def run(plan: Plan, matchers: set[str], serial: bool) -> None:
+    global _SHARED
     began = time.perf_counter()
     if "ours" in matchers and not ours_available():
         matchers.discard("ours")
     inputs = load_inputs(plan)
+    tasks = make_tasks(inputs, plan)
     results: dict[str, Figures] = {name: {} for name in MATCHERS}
 
-    # phase 1: quality; the peer in a forked worker so it overlaps ours and the baseline
+    # phase 1: quality. The peer's share runs in two forked workers, so it overlaps
+    # ours and the baseline's here and then uses both cores; nothing is timed.
     say("phase 1: quality")
-    pending = None
-    worker = None
+    workers = None
+    pending: list[list[AsyncResult[list[bool]]]] = []
     if "peer" in matchers and not serial:
-        worker = multiprocessing.get_context("fork").Pool(1)
-        pending = worker.apply_async(peer_quality, (inputs, plan))
-    baseline_any = float("nan")
+        _SHARED = (inputs, tasks)
+        workers = multiprocessing.get_context("fork").Pool(2)
+        for number, task in enumerate(tasks):
+            pending.append(
+                [
+                    workers.apply_async(_peer_chunk, (number, start, start + PEER_CHUNK))
+                    for start in range(0, len(task.queries), PEER_CHUNK)
+                ]
+            )
+        workers.close()
     if "ours" in matchers:
-        results["ours"].update(ours_quality(inputs, plan))
+        results["ours"].update(ours_quality(inputs, tasks))
         results["ours"]["threshold"] = ours_threshold()
-    if "baseline" in matchers:
-        figures, baseline_any = baseline_quality(inputs, plan)
-        results["baseline"].update(figures)
-    if "peer" in matchers:
-        if pending is not None and worker is not None:
-            say("waiting for the peer's worker ...")
-            results["peer"].update(pending.get())
-            worker.close()
-            worker.join()
-        else:
-            results["peer"].update(peer_quality(inputs, plan))
-    peer_alias = results["peer"].get("alias_r1_1500", float("nan"))
-    results["baseline"]["alias_r1_1500_best"] = baseline_any
-    results["peer"]["alias_r1_1500_best"] = max(peer_alias, baseline_any)
-    if "ours" in results and "alias_r1_1500" in results["ours"]:
         results["ours"]["alias_r1_1500_best"] = results["ours"]["alias_r1_1500"]
+    if "baseline" in matchers:
+        results["baseline"].update(baseline_quality(inputs, tasks, plan))
+    if "peer" in matchers:
+        if workers is not None:
+            verdicts = []
+            for task, chunks in zip(tasks, pending, strict=True):
+                progress = Progress(f"[peer] {task.key}", len(task.queries))
+                found: list[bool] = []
+                for chunk in chunks:
+                    part = chunk.get()
+                    found.extend(part)
+                    progress.step(len(part))
+                progress.finish()
+                verdicts.append(found)
+            workers.join()
+            results["peer"].update(shares(tasks, verdicts))
+        else:
+            results["peer"].update(
+                list_quality("[peer]", lambda pool: make_peer(inputs, pool), tasks)
+            )
+        if "alias_r1_1500_best" in results["baseline"]:
+            results["peer"]["alias_r1_1500_best"] = max(
+                results["peer"]["alias_r1_1500"], results["baseline"]["alias_r1_1500_best"]
+            )
 
-    # phase 2: timings, one at a time
+    # phase 2: timings, one at a time; list screening in fresh processes
     say("phase 2: timings")
     pairs = inputs.pairs
     if "ours" in matchers:
@@ -535,7 +594,7 @@ def run(plan: Plan, matchers: set[str], serial: bool) -> None:
         passes = [timed_pairs(scorer, pairs, clear_ours_caches) for _ in range(plan.pair_passes)]
         results["ours"].update(pair_quality(passes[0][0], pairs, ours_threshold()))
         results["ours"]["pairs_us_per_pair"] = statistics.median(us for _, us in passes)
-        say(f"  [ours] pairs: {[round(us) for _, us in passes]} µs per pair")
+        say(f"  [ours] name pairs, µs per pair by pass: {[round(us) for _, us in passes]}")
     if "baseline" in matchers:
         scorer = baseline_pair_scorer()
         passes = [timed_pairs(scorer, pairs) for _ in range(plan.pair_passes)]
@@ -548,50 +607,41 @@ def run(plan: Plan, matchers: set[str], serial: bool) -> None:
         scores, us = timed_pairs(scorer, pairs)
         results["peer"].update(pair_quality(scores, pairs, PEER_THRESHOLD))
         results["peer"]["pairs_us_per_pair"] = us
-        say(f"  [peer] pairs: {us:.0f} µs per pair, one pass, fresh entities")
+        say(f"  [peer] name pairs: {us:.0f} µs per pair, one pass of fresh entities")
     if "ours" in matchers:
-        results["ours"].update(ours_speed(inputs, plan))
         results["ours"]["import_s"] = import_seconds(plan.import_runs)
-    every = inputs.every_list
-    if "baseline" in matchers:
-        start = time.perf_counter()
-        baseline = Baseline(every)
-        results["baseline"]["build_s"] = time.perf_counter() - start
-        sample = inputs.speed[: plan.baseline_speed_names]
-        results["baseline"]["speed_names_per_s"] = sample_speed(
-            baseline, sample, "[baseline] speed"
-        )
-    if "peer" in matchers:
-        start = time.perf_counter()
-        peer = PeerPipeline(every)
-        results["peer"]["build_s"] = time.perf_counter() - start
-        sample = inputs.speed[: plan.peer_speed_names]
-        results["peer"]["speed_names_per_s"] = sample_speed(peer, sample, "[peer] speed")
+    for name in MATCHERS:
+        if name in matchers:
+            results[name].update(run_probe(name, plan))
 
+    every = len(inputs.every_list)
     minutes = (time.perf_counter() - began) / 60
     notes = [
         f"Thresholds: ours {cell(results['ours'].get('threshold'), 2)} (adwarden DEFAULT_THRESHOLD), "
         f"peer logic-v2 {PEER_THRESHOLD} (yente's default), baseline WRatio "
-        f"{BASELINE_THRESHOLD:.0f}/100 on ASCII-folded, lower-cased names.",
-        f"Peer pipeline: rapidfuzz WRatio top-{PEER_CANDIDATES} names (top-{PEER_ALIAS_CANDIDATES} for "
-        "alias queries), their entries re-ranked by nomenklatura 4.17.4 LogicV2.compare with its "
-        "default config; entities carry every name, country and date of birth our readers give.",
-        "Alias queries: sdn.csv alone (no alt.csv); a hit is the expected ent_num as the first match "
-        "at or above the matcher's threshold. Peer and baseline on the first "
-        f"{plan.alias_rows} rows; 'all rows' is ours and the baseline on {len(inputs.alias)}.",
+        f"{BASELINE_THRESHOLD:.0f}/100 on ASCII-folded, lower-cased names; scores in [0, 1].",
+        f"Peer pipeline: rapidfuzz WRatio top-{PEER_CANDIDATES} names (top-{PEER_ALIAS_CANDIDATES} "
+        "for alias queries), their entries re-ranked by nomenklatura 4.17.4 LogicV2.compare with "
+        "its default config; list entities carry every name, country and date of birth our "
+        "readers give; queries are Person (or LegalEntity for organisations).",
+        "Alias queries: sdn.csv alone (no alt.csv); a hit is the expected ent_num as the first "
+        f"match at or above the matcher's threshold; first {plan.alias_rows} rows, and ours and "
+        f"the baseline on {len(inputs.alias)}. The '-best' row's peer is the better of logic-v2 "
+        "and WRatio's top name at any score (SOURCES' 'peer'); its baseline is the latter.",
         "UN positives: candidates ofac-sdn + un, a hit is any UN entry at or above threshold; "
         "queries carry date_of_birth and nationality (ISO2) for ours and the peer.",
         "Negatives: candidates ofac-sdn + un + ofac-consolidated for all three matchers "
         "(SOURCES' peer reference used ofac-sdn + un).",
-        f"Name pairs: ours median of {plan.pair_passes} passes with its caches emptied before each; "
-        "peer one pass of fresh entities after a warm-up; baseline median of "
+        f"Name pairs: ours median of {plan.pair_passes} passes with its caches emptied before "
+        f"each; peer one pass of fresh entities after a warm-up; baseline median of "
         f"{plan.pair_passes} passes. Cross-script pairs scored as persons.",
-        f"Speed, one core, every list our readers take ({len(every)} entries): ours on "
-        f"{plan.speed_names} names cycling over the eval query names (caches emptied at each "
-        f"cycle), peer on the first {plan.peer_speed_names}, baseline (all names >= 90) on the "
-        f"first {plan.baseline_speed_names}. Build: ours median of {plan.build_runs} Matcher "
-        "builds; peer: FtM entities + folded names; baseline: folded names.",
-        f"Import: `adwarden lists import` of lists/ofac-sdn into a fresh SQLite file, median of "
+        f"Speed: one core, every list our readers take ({every} entries), in a fresh process "
+        f"each: ours on {plan.speed_names} names cycling over the eval query names (caches "
+        f"emptied at each cycle), peer on the first {plan.peer_speed_names}, baseline (every "
+        f"name >= 90) on the first {plan.baseline_speed_names}. Ready: index build + first "
+        f"answer in that fresh process; build: ours median of {plan.build_runs} rebuilds with "
+        "caches emptied; peer: FtM entities + folded names; baseline: folded names.",
+        "Import: `adwarden lists import` of lists/ofac-sdn into a fresh SQLite file, median of "
         f"{plan.import_runs} runs. 'peer ref' = the peer's figure in shared/data/SOURCES.md.",
         f"Run: {'QUICK (subsampled) ' if plan.quick else ''}{minutes:.1f} min, "
         f"{os.cpu_count()} CPUs.",
@@ -610,7 +660,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=",".join(MATCHERS),
         help="comma-separated subset of ours,peer,baseline (default: all three)",
     )
+    parser.add_argument("--probe", choices=MATCHERS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe:
+        print(json.dumps(probe(args.probe, Plan.make(args.quick))))
+        return 0
     matchers = {name.strip() for name in args.matchers.split(",") if name.strip()}
     unknown = matchers - set(MATCHERS)
     if unknown:

@@ -116,7 +116,9 @@ def part_similarity(a: Part, b: Part, abjad: bool) -> tuple[float, str]:
         return 0.0, ""
     if abjad and len(a.skeleton) > 1 and a.skeleton == b.skeleton:
         return ABJAD, "transliteration by consonants"
-    edit = max(_edit(a.key, b.key), _edit(a.form, b.form))
+    edit = _edit(a.key, b.key)
+    if edit < EDIT_FLOOR and (a.form != a.key or b.form != b.key):
+        edit = max(edit, _edit(a.form, b.form))
     if abjad:
         edit = max(edit, _edit(a.skeleton, b.skeleton) * ABJAD)
     if len(a.sound) > 2 and a.sound == b.sound and edit < PHONETIC:
