@@ -16,6 +16,7 @@ from adwarden.auth.services import create_user
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import Role
 from adwarden.domain.errors import AdwardenError
+from adwarden.lists.formats import read_list
 from adwarden.registry.inputs import AccountIn, OrganicPostIn, PersonRoleIn
 from adwarden.registry.services import (
     add_organic_post,
@@ -27,11 +28,13 @@ from adwarden.registry.services import (
 from adwarden.scenario.schema import (
     ScenarioAccount,
     ScenarioAdvertiser,
+    ScenarioListsFile,
     ScenarioMeta,
     ScenarioPeopleFile,
     ScenarioUnownedAccountsFile,
     ScenarioUsersFile,
 )
+from adwarden.screening.services import import_and_screen
 from adwarden.serving.inputs import PromotedPostIn
 from adwarden.serving.services import create_campaign, create_promoted_post
 
@@ -50,6 +53,7 @@ class Scenario:
     advertisers: list[ScenarioAdvertiser]
     unowned_accounts: ScenarioUnownedAccountsFile
     users: ScenarioUsersFile
+    lists: ScenarioListsFile
 
 
 @dataclass
@@ -93,6 +97,9 @@ def read_scenario(folder: Path) -> Scenario:
         ],
         unowned_accounts=_read(folder / "accounts.yaml", ScenarioUnownedAccountsFile),
         users=_read(folder / "users.yaml", ScenarioUsersFile),
+        lists=_read(folder / "lists.yaml", ScenarioListsFile)
+        if (folder / "lists.yaml").exists()
+        else ScenarioListsFile(lists=[]),
     )
     _cross_check(scenario)
     return scenario
@@ -102,7 +109,20 @@ def _duplicates(values: list[str]) -> list[str]:
     return sorted(value for value, count in Counter(values).items() if count > 1)
 
 
+def _check_lists(scenario: Scenario) -> None:
+    """Every list file is there and reads cleanly, before anything is built."""
+    slugs = [item.list for item in scenario.lists.lists]
+    if _duplicates(slugs):
+        raise ScenarioError(f"lists.yaml: list {', '.join(_duplicates(slugs))} given twice")
+    for item in scenario.lists.lists:
+        path = scenario.folder / item.file
+        if not path.is_file():
+            raise ScenarioError(f"{scenario.folder / 'lists.yaml'}: no list file {item.file}")
+        read_list(path, item.format)
+
+
 def _cross_check(scenario: Scenario) -> None:
+    _check_lists(scenario)
     people = [p.key for p in scenario.people.people]
     advertisers = [a.key for a in scenario.advertisers]
     handles = [
@@ -160,6 +180,11 @@ def build_scenario(session: Session, scenario: Scenario) -> Built:
     """Create everything in the caller's transaction. Passwords are random and returned once."""
     actor = Actor.system(Source.scenario)
     built = Built()
+    # lists first, so that every advertiser, person and account is screened as it is created
+    for item in scenario.lists.lists:
+        import_and_screen(
+            session, actor, scenario.folder / item.file, item.format, item.list, item.kind
+        )
     for person in scenario.people.people:
         built.people[person.key] = create_person(session, actor, person).id
     for adv in scenario.advertisers:

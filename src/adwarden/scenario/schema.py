@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
-from adwarden.domain.enums import PersonRole, Role
+from adwarden.domain.enums import ListFormat, ListKind, PersonRole, Role
 from adwarden.domain.fields import Handle, Name, ShortText, Text, Timestamp, WebUrl
 from adwarden.domain.inputs import Input
 from adwarden.registry.inputs import AdvertiserIn, OrganicPostIn, PersonIn
@@ -140,3 +140,18 @@ class ScenarioUser(Input):
 
 class ScenarioUsersFile(Input):
     users: list[ScenarioUser]
+
+
+class ScenarioList(Input):
+    """A list file of the scenario, imported before anything is screened against it."""
+
+    file: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_./-]*$", description="path inside the scenario folder"
+    )
+    list: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+    kind: ListKind
+    format: ListFormat = ListFormat.csv
+
+
+class ScenarioListsFile(Input):
+    lists: list[ScenarioList]
