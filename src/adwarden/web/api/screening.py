@@ -39,7 +39,7 @@ class MatchIn(Input):
     type: EntityType = EntityType.unknown
     country: CountryCode | None = None
     birth_date: BirthDate | None = None
-    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1)
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, strict=True)
     lists: list[ShortText] | None = Field(
         None, description="list ids to match against; all if left out"
     )
