@@ -7,6 +7,8 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,6 +79,20 @@ def main(
         state.url = normalise_url(db or settings.DEFAULT_DATABASE_URL)
     except DatabaseURLError as exc:
         raise fail(str(exc)) from None
+
+
+@contextmanager
+def _opened(*, schema: bool = True) -> Iterator[Database]:
+    """The command's database; a service's error becomes its message and exit code 2."""
+    database = Database(state.url)
+    try:
+        if schema and not _has_schema(database):
+            raise fail("the database has no schema yet: run `adwarden init-db`")
+        yield database
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        database.dispose()
 
 
 def _has_schema(database: Database) -> bool:
@@ -189,23 +205,17 @@ def users_create(
     ] = "",
 ) -> None:
     """Create a staff or advertiser user."""
-    database = Database(state.url)
-    try:
-        with database.transaction() as session:
-            user = create_user(
-                session,
-                Actor.system(Source.cli),
-                email=email,
-                name=name or email,
-                role=role,
-                password=password,
-                advertiser_id=advertiser,
-            )
-            typer.echo(f"created user {user.id}: {user.email} ({user.role.value})")
-    except AdwardenError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        database.dispose()
+    with _opened(schema=False) as database, database.transaction() as session:
+        user = create_user(
+            session,
+            Actor.system(Source.cli),
+            email=email,
+            name=name or email,
+            role=role,
+            password=password,
+            advertiser_id=advertiser,
+        )
+        typer.echo(f"created user {user.id}: {user.email} ({user.role.value})")
 
 
 # Diff ids are printed in full only when there are this few; a first import adds them all.
@@ -237,18 +247,10 @@ def lists_import(
     kind: Annotated[ListKind, typer.Option(help="what the list is")],
 ) -> None:
     """Import a list file as the list's next version (the list is created on first import)."""
-    database = Database(state.url)
-    try:
-        if not _has_schema(database):
-            raise fail("the database has no schema yet: run `adwarden init-db`")
-        with database.transaction() as session:
-            result, hits = import_and_screen(
-                session, Actor.system(Source.cli), path, fmt, list_id, kind
-            )
-    except AdwardenError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        database.dispose()
+    with _opened() as database, database.transaction() as session:
+        result, hits = import_and_screen(
+            session, Actor.system(Source.cli), path, fmt, list_id, kind
+        )
     version = result.version
     typer.echo(
         f"{version.slug} v{version.number}: {version.entry_count} entries, "
@@ -266,18 +268,10 @@ def lists_show(
     ] = None,
 ) -> None:
     """Show lists and their versions; for one list, also what its newest version changed."""
-    database = Database(state.url)
-    try:
-        if not _has_schema(database):
-            raise fail("the database has no schema yet: run `adwarden init-db`")
-        with database.sessions() as session:
-            summaries = list_summaries(session, list_id)
-            newest = summaries[0].latest if list_id is not None and summaries else None
-            diff = version_diff(session, newest.slug, newest.number) if newest else None
-    except AdwardenError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        database.dispose()
+    with _opened() as database, database.sessions() as session:
+        summaries = list_summaries(session, list_id)
+        newest = summaries[0].latest if list_id is not None and summaries else None
+        diff = version_diff(session, newest.slug, newest.number) if newest else None
     if not summaries:
         typer.echo("no lists yet: add one with `adwarden lists import`")
         return
@@ -317,8 +311,6 @@ app.add_typer(screen, name="screen")
 
 
 def _screening_index(database: Database) -> ScreeningIndex:
-    if not _has_schema(database):
-        raise fail("the database has no schema yet: run `adwarden init-db`")
     with database.sessions() as session:
         index = index_for(session)
     if not index.refs:
@@ -336,17 +328,12 @@ def screen_name(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Screen one name against every list."""
-    database = Database(state.url)
-    try:
+    with _opened() as database:
         kind = batch_entity_type(entity, "--type")
         if country is not None and (len(country) != 2 or not country.isalpha()):
             raise fail(f"--country {country!r} is not an ISO 3166 code such as RU")
         index = _screening_index(database)
         matches = index.matcher.match(Query(name, kind, country.upper() if country else None))
-    except AdwardenError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        database.dispose()
     if as_json:
         typer.echo(
             json.dumps(
@@ -378,8 +365,7 @@ def screen_batch_command(
     or 1,
 ) -> None:
     """Screen every row of a CSV file; one JSON line per row, in input order."""
-    database = Database(state.url)
-    try:
+    with _opened() as database:
         rows = read_batch(input_path)
         index = _screening_index(database)
         with database.sessions() as session:
@@ -392,10 +378,6 @@ def screen_batch_command(
                 raise fail(
                     f"--lists: no list {', '.join(unknown)} (known: {', '.join(sorted(known))})"
                 )
-    except AdwardenError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        database.dispose()
     try:
         handle = output.open("w", encoding="utf-8")
     except OSError as exc:

@@ -212,17 +212,21 @@ def _store(
     for pk, hit in existing.items():
         in_scope = scope is None or pk in scope
         if in_scope and pk not in seen and hit.status is HitStatus.open:
-            hit.status = HitStatus.closed
-            record(
-                session,
-                actor,
-                "screening_hit",
-                "close",
-                hit.id,
-                reason="no longer matches",
-                changes={"status": [HitStatus.open.value, HitStatus.closed.value]},
-            )
+            _close(session, actor, hit, "no longer matches")
     return stored
+
+
+def _close(session: Session, actor: Actor, hit: ScreeningHit, reason: str) -> None:
+    record(
+        session,
+        actor,
+        "screening_hit",
+        "close",
+        hit.id,
+        reason=reason,
+        changes={"status": [hit.status.value, HitStatus.closed.value]},
+    )
+    hit.status = HitStatus.closed
 
 
 def screen_subject(
@@ -286,17 +290,14 @@ def _close_removed(session: Session, actor: Actor, list_pk: int, result: ImportR
             ScreeningHit.status != HitStatus.closed,
         )
     ).all()
+    version = result.version
     for hit in hits:
-        record(
+        _close(
             session,
             actor,
-            "screening_hit",
-            "close",
-            hit.id,
-            reason=f"entry {hit.entry_id} left {result.version.slug} in version {result.version.number}",
-            changes={"status": [hit.status.value, HitStatus.closed.value]},
+            hit,
+            f"entry {hit.entry_id} left {version.slug} in version {version.number}",
         )
-        hit.status = HitStatus.closed
     return len(hits)
 
 
