@@ -109,6 +109,19 @@ class Ours:
         )
         return [Hit(match.list_id, match.entry_id, match.score) for match in found]
 
+    def top(self, query: QueryRecord) -> Hit | None:
+        """The best-ranked entry at any score, as SOURCES' WRatio reference counts it."""
+        found = self.matcher.match(
+            self._query(
+                name=query.name,
+                entity_type=self._type(query.entity_type),
+                country=query.country,
+                birth_date=query.birth_date,
+            ),
+            threshold=0.0,
+        )
+        return Hit(found[0].list_id, found[0].entry_id, found[0].score) if found else None
+
 
 def ours_threshold() -> float:
     from adwarden.screening.scoring import DEFAULT_THRESHOLD
