@@ -29,6 +29,7 @@ from adwarden.screening.compare import (
     compare_names,
     part_similarity,
 )
+from adwarden.screening.matcher import IndexedEntry, Matcher, Query
 from adwarden.screening.normalize import PARTICLES, normalize
 from adwarden.screening.scoring import DEFAULT_THRESHOLD, adjust
 from adwarden.screening.variants import (
@@ -834,3 +835,13 @@ def test_an_initial_matches_the_folded_spelling() -> None:
 def test_a_feminine_surname_is_not_called_a_given_name_equivalent() -> None:
     comparison = compare_names("Sergei Petrov", "Sergei Petrova", PERSON)
     assert "given-name equivalent" not in comparison.explanation
+
+
+def test_a_list_filter_ranks_only_the_chosen_lists_names() -> None:
+    # more exact namesakes on another list than the matcher compares per query
+    crowd = [IndexedEntry("big", f"b{n}", PERSON, ("Maria Example Garcia",)) for n in range(40)]
+    wanted = IndexedEntry("small", "s1", PERSON, ("Maria Exampel Garcia",))
+    matcher = Matcher([*crowd, wanted])
+    found = matcher.match(Query("Maria Example Garcia", PERSON), lists=["small"])
+    assert [(m.list_id, m.entry_id) for m in found] == [("small", "s1")]
+    assert matcher.match(Query("Maria Example Garcia", PERSON), lists=["nowhere"]) == []

@@ -132,6 +132,15 @@ class Matcher:
                 for key in name_keys(form):
                     postings[key].append(name_number)
         self._postings = {key: np.array(ids, dtype=np.int32) for key, ids in postings.items()}
+        # which list each name is on, so a query for some lists ranks only their names
+        codes = {
+            list_id: code
+            for code, list_id in enumerate(dict.fromkeys(e.list_id for e in self.entries))
+        }
+        self._list_codes = codes
+        self._name_list = np.array(
+            [codes[self.entries[owner].list_id] for owner in self._owner], dtype=np.int32
+        )
         total = max(len(self._forms), 1)
         self._idf = {key: math.log(1 + total / len(ids)) for key, ids in self._postings.items()}
 
@@ -139,7 +148,7 @@ class Matcher:
     def name_count(self) -> int:
         return len(self._forms)
 
-    def _candidates(self, form: NameForm) -> list[int]:
+    def _candidates(self, form: NameForm, lists: Collection[str] | None) -> list[int]:
         keys = [key for key in name_keys(form) if key in self._postings]
         usable = [key for key in keys if len(self._postings[key]) <= COMMON_KEY] or keys
         if not usable:
@@ -148,6 +157,9 @@ class Matcher:
         weights = np.zeros(len(self._forms), dtype=np.float32)
         for key in usable:
             weights[self._postings[key]] += self._idf[key]
+        if lists is not None:
+            chosen = [self._list_codes[name] for name in lists if name in self._list_codes]
+            weights[~np.isin(self._name_list, chosen)] = 0
         count = min(CANDIDATES, len(weights))
         best = np.argpartition(-weights, count - 1)[:count]
         best = best[weights[best] > 0]
@@ -166,11 +178,9 @@ class Matcher:
             return []
         best: dict[int, Match] = {}
         quick = _QuickCheck(form)
-        for name_number in self._candidates(form):
+        for name_number in self._candidates(form, lists):
             number = self._owner[name_number]
             entry = self.entries[number]
-            if lists is not None and entry.list_id not in lists:
-                continue
             if not quick.plausible(self._quick[name_number]):
                 continue
             kind = (
