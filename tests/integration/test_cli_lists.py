@@ -9,9 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shared_data import LISTS
+
 ADWARDEN = str(Path(sys.executable).parent / "adwarden")
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("ADWARDEN_")}
-LISTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "lists"
 SDN = LISTS / "ofac-sdn"
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from test_cli import run
 
-LISTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "lists"
+from shared_data import LISTS
+
 HEADER = "id,name,type,aliases,country,program,source_url,listed_on,notes\n"
 
 

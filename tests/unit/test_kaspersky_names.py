@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +19,12 @@ from adwarden.screening.compare import compare_names
 from adwarden.screening.matcher import IndexedEntry, Match, Matcher, Query
 from adwarden.screening.normalize import normalize
 from adwarden.screening.scoring import DEFAULT_THRESHOLD, adjust
+from shared_data import EVAL
 
 PERSON = EntityType.person
 ORG = EntityType.organization
 
-CROSS_SCRIPT = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "eval" / "cross_script_pairs.csv"
-)
+CROSS_SCRIPT = EVAL / "cross_script_pairs.csv"
 
 # As the coverage and the lists write him: English, BGN, scholarly, Russian,
 # Greek, and a list's SURNAME, Given order.

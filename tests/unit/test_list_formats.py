@@ -12,8 +12,8 @@ import pytest
 from adwarden.domain.enums import EntityType, ListFormat
 from adwarden.lists.entries import ListEntry, ListFormatError
 from adwarden.lists.formats import read_list, simple_csv
+from shared_data import LISTS
 
-LISTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "lists"
 SDN = LISTS / "ofac-sdn"
 CONSOLIDATED = LISTS / "ofac-consolidated"
 UN = LISTS / "un" / "UN_consolidated.xml"
