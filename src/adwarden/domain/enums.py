@@ -89,3 +89,75 @@ class HitStatus(StrEnum):
     confirmed = "confirmed"
     dismissed = "dismissed"
     closed = "closed"  # the list entry left the list
+
+
+class SubjectLevel(StrEnum):
+    """Where a decision bites: one promoted post, a campaign, an account, or the advertiser."""
+
+    post = "post"
+    campaign = "campaign"
+    account = "account"
+    advertiser = "advertiser"
+
+
+class Outcome(StrEnum):
+    reject_post = "reject_post"
+    pause_campaign = "pause_campaign"
+    account_ineligible = "account_ineligible"
+    off_board = "off_board"
+    review_required = "review_required"
+    label = "label"
+
+    @property
+    def strength(self) -> int:
+        """Which outcome wins when several clauses fire on one subject."""
+        return _OUTCOME_STRENGTH[self]
+
+    @property
+    def levels(self) -> frozenset[SubjectLevel]:
+        """The subject levels the outcome can be applied at."""
+        return _OUTCOME_LEVELS[self]
+
+
+_OUTCOME_STRENGTH = {
+    Outcome.label: 0,
+    Outcome.review_required: 1,
+    Outcome.reject_post: 2,
+    Outcome.pause_campaign: 3,
+    Outcome.account_ineligible: 4,
+    Outcome.off_board: 5,
+}
+_OUTCOME_LEVELS = {
+    Outcome.reject_post: frozenset({SubjectLevel.post}),
+    Outcome.pause_campaign: frozenset({SubjectLevel.campaign}),
+    Outcome.account_ineligible: frozenset({SubjectLevel.account}),
+    Outcome.off_board: frozenset({SubjectLevel.advertiser}),
+    Outcome.review_required: frozenset(SubjectLevel),
+    Outcome.label: frozenset(SubjectLevel),
+}
+
+
+class GroundKind(StrEnum):
+    legal = "legal"  # the law requires it (DSA: illegal content)
+    terms = "terms"  # the platform's own terms (DSA: incompatible with terms)
+
+
+class DsaCategory(StrEnum):
+    """Statement categories of the EU DSA Transparency Database, API v2."""
+
+    animal_welfare = "STATEMENT_CATEGORY_ANIMAL_WELFARE"
+    consumer_information = "STATEMENT_CATEGORY_CONSUMER_INFORMATION"
+    cyber_violence = "STATEMENT_CATEGORY_CYBER_VIOLENCE"
+    cyber_violence_against_women = "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN"
+    data_protection = "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS"
+    illegal_or_harmful_speech = "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"
+    intellectual_property = "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"
+    civic_discourse_or_elections = "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"
+    not_specified_notice = "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"
+    other_violation_tc = "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"
+    protection_of_minors = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+    risk_for_public_security = "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
+    scams_and_fraud = "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"
+    self_harm = "STATEMENT_CATEGORY_SELF_HARM"
+    unsafe_and_prohibited_products = "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
+    violence = "STATEMENT_CATEGORY_VIOLENCE"
