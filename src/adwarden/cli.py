@@ -1,5 +1,5 @@
-"""The `adwarden` command: set up a database, build the demo, serve the site, manage users
-and lists."""
+"""The `adwarden` command: set up a database, build the demo, serve the site, manage users,
+lists, screening and the policy."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 
 import adwarden.models  # noqa: F401  (every table and the audit guard)
 from adwarden import settings
-from adwarden.auth.services import create_user
+from adwarden.auth.services import actor_for, create_user, user_by_email
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import ListFormat, ListKind, Role
 from adwarden.domain.errors import AdwardenError
@@ -32,6 +32,9 @@ from adwarden.lists.services import (
     list_summaries,
     version_diff,
 )
+from adwarden.policy.loader import Policy, load_policy
+from adwarden.policy.services import policy_of, publish_policy, version_by_number
+from adwarden.policy.services import versions as policy_versions
 from adwarden.scenario.loader import build_scenario, read_scenario
 from adwarden.screening.batch import entity_type as batch_entity_type
 from adwarden.screening.batch import match_record, read_batch, read_pairs, score_pairs, screen_batch
@@ -421,3 +424,68 @@ def screen_pairs_command(
         for result in score_pairs(rows):
             handle.write(json.dumps(result) + "\n")
     typer.echo(f"{len(rows)} pairs scored, written to {output}", err=True)
+
+
+policy = typer.Typer(no_args_is_help=True, help="Check, publish and show the written ads policy.")
+app.add_typer(policy, name="policy")
+DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policies" / "ads-policy.yaml"
+
+
+def _print_policy(loaded: Policy) -> None:
+    for item in loaded.clauses:
+        clause = item.clause
+        mode = "automatic" if clause.automatic else "human decides"
+        typer.echo(
+            f"  {clause.id:<6} {clause.level.value:<10} {clause.outcome.value:<18} "
+            f"{clause.ground.kind.value:<5}  {mode:<13}  {clause.title}"
+        )
+
+
+@policy.command("check")
+def policy_check(
+    path: Annotated[
+        Path, typer.Argument(help="a policy file, or a folder of them")
+    ] = DEFAULT_POLICY,
+) -> None:
+    """Validate a policy without publishing it: every problem, with its file and clause."""
+    try:
+        loaded = load_policy(path)
+    except AdwardenError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"{loaded.title}: {len(loaded.clauses)} clauses, sha256 {loaded.content_hash}")
+    _print_policy(loaded)
+
+
+@policy.command("publish")
+def policy_publish(
+    path: Annotated[Path, typer.Argument(help="a policy file, or a folder of them")],
+    changelog: Annotated[str, typer.Option(help="what changed and why")],
+    by: Annotated[str, typer.Option("--by", help="the e-mail of the policy_admin publishing it")],
+) -> None:
+    """Publish a policy as the next version; it is kept forever."""
+    with _opened() as database, database.transaction() as session:
+        loaded = load_policy(path)
+        actor = actor_for(user_by_email(session, by), Source.cli)
+        version = publish_policy(session, actor, loaded, changelog)
+        typer.echo(
+            f"published policy v{version.number}: {len(loaded.clauses)} clauses, "
+            f"sha256 {version.content_hash}"
+        )
+
+
+@policy.command("show")
+def policy_show(
+    number: Annotated[int | None, typer.Option("--version", help="a version number")] = None,
+) -> None:
+    """The current policy version (or another), its clauses, and every version's changelog."""
+    with _opened() as database, database.sessions() as session:
+        history = list(policy_versions(session))
+        if not history:
+            raise fail("no policy published yet: run `adwarden policy publish`")
+        chosen = version_by_number(session, number) if number is not None else history[0]
+        loaded = policy_of(chosen)
+        typer.echo(f"v{chosen.number} {loaded.title}, sha256 {chosen.content_hash}")
+        _print_policy(loaded)
+        typer.echo("\nversions:")
+        for version in history:
+            typer.echo(f"  v{version.number}  {version.created_at:%Y-%m-%d}  {version.changelog}")

@@ -8,6 +8,7 @@ from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the
 from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import ApiToken, User, WebSession
 from adwarden.lists.models import ListEntryRecord, ListVersion, WatchList
+from adwarden.policy.models import PolicyVersion
 from adwarden.registry.models import (
     Account,
     Advertiser,
@@ -37,6 +38,7 @@ __all__ = [
     "OrganicPost",
     "Person",
     "PersonName",
+    "PolicyVersion",
     "PromotedPost",
     "RegistrationId",
     "ScreeningHit",

@@ -70,6 +70,13 @@ def create_user(
     return user
 
 
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFoundError("user", email)
+    return user
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     ok = verify_password(user.password_hash if user else None, password)

@@ -120,10 +120,25 @@ def canonical(document: dict[str, Any]) -> str:
 def load_policy(path: Path) -> Policy:
     """Read, validate and compile a policy; raise PolicyInvalidError listing every problem."""
     problems: list[Problem] = []
+    files = [(str(file), _read(file, problems)) for file in _files(path)]
+    return _compile(files, problems)
+
+
+def policy_from_document(document: dict[str, Any], source: str) -> Policy:
+    """A stored policy document, validated and compiled again (its hash is recomputed)."""
+    problems: list[Problem] = []
+    try:
+        parsed: PolicyFile | None = PolicyFile.model_validate(document)
+    except ValidationError as error:
+        parsed = None
+        problems += [Problem(source, None, item["msg"]) for item in error.errors()]
+    return _compile([(source, parsed)], problems)
+
+
+def _compile(files: list[tuple[str, PolicyFile | None]], problems: list[Problem]) -> Policy:
     loaded: list[LoadedClause] = []
     title = None
-    for file in _files(path):
-        document = _read(file, problems)
+    for file, document in files:
         if document is None:
             continue
         title = title or document.title
@@ -131,9 +146,9 @@ def load_policy(path: Path) -> Policy:
             try:
                 condition = compile_condition(clause.condition, clause.level)
             except ConditionError as error:
-                problems.append(Problem(str(file), clause.id, str(error)))
+                problems.append(Problem(file, clause.id, str(error)))
                 continue
-            loaded.append(LoadedClause(clause, condition, str(file)))
+            loaded.append(LoadedClause(clause, condition, file))
     counts = Counter(item.clause.id for item in loaded)
     for clause_id, count in sorted(counts.items()):
         if count > 1:
