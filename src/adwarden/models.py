@@ -7,6 +7,7 @@ stages never do.
 from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the audit guard)
 from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import ApiToken, User, WebSession
+from adwarden.enforcement.models import Decision, ReviewTask
 from adwarden.lists.models import ListEntryRecord, ListVersion, WatchList
 from adwarden.policy.models import PolicyVersion
 from adwarden.registry.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Campaign",
+    "Decision",
     "ListEntryRecord",
     "ListVersion",
     "OrganicPost",
@@ -41,6 +43,7 @@ __all__ = [
     "PolicyVersion",
     "PromotedPost",
     "RegistrationId",
+    "ReviewTask",
     "ScreeningHit",
     "User",
     "WatchList",

@@ -38,6 +38,7 @@ class CampaignStatus(StrEnum):
 class PromotedPostStatus(StrEnum):
     active = "active"
     withdrawn = "withdrawn"
+    rejected = "rejected"  # by an enforcement decision; only lifting it brings the post back
 
 
 class Role(StrEnum):
@@ -163,3 +164,15 @@ class DsaCategory(StrEnum):
     self_harm = "STATEMENT_CATEGORY_SELF_HARM"
     unsafe_and_prohibited_products = "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
     violence = "STATEMENT_CATEGORY_VIOLENCE"
+
+
+class DecisionStatus(StrEnum):
+    active = "active"
+    superseded = "superseded"  # a later decision on the same subject replaced it, or it was lifted
+    reversed = "reversed"  # found wrong, on appeal or review
+
+
+class TaskStatus(StrEnum):
+    open = "open"
+    decided = "decided"  # a reviewer made a decision from it
+    closed = "closed"  # a reviewer found no decision was called for

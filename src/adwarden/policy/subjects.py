@@ -54,7 +54,7 @@ def _hits(
         )
         .order_by(ScreeningHit.id)
     )
-    return [(hit, watch_list) for hit, watch_list in rows.tuples()]
+    return [(hit, watch_list) for hit, watch_list in rows]
 
 
 def hit_evidence(hit: ScreeningHit, watch_list: WatchList) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def advertiser_facts(session: Session, advertiser_id: int) -> SubjectFacts:
         .join(Person, Person.id == AdvertiserPerson.person_id)
         .where(AdvertiserPerson.advertiser_id == advertiser.id)
         .order_by(AdvertiserPerson.id)
-    ).tuples()
+    )
     owners = []
     people: list[int] = []
     for link, person in links:

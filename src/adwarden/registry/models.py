@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adwarden.domain.enums import AdvertiserKind, NameKind, PersonRole
@@ -111,6 +111,11 @@ class Account(Record, Updated, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"), index=True)
     opened_at: Mapped[datetime | None] = mapped_column(comment="when the account was opened")
+    ads_eligible: Mapped[bool] = mapped_column(
+        default=True,
+        server_default=true(),
+        comment="may promote posts; an enforcement decision clears it, lifting it restores it",
+    )
 
     advertiser: Mapped[Advertiser | None] = relationship(back_populates="accounts")
 

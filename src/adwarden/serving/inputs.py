@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
 from adwarden.domain.fields import CountryCode, Keyword, Money, ShortText, Text, Timestamp, WebUrl
@@ -92,3 +92,10 @@ class PromotedPostPatch(Input):
     text: Text | None = Field(default=None, max_length=5000)
     landing_url: WebUrl | None = None
     status: PromotedPostStatus | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _not_rejected(cls, status: PromotedPostStatus | None) -> PromotedPostStatus | None:
+        if status is PromotedPostStatus.rejected:
+            raise ValueError("only an enforcement decision rejects a post: use active or withdrawn")
+        return status

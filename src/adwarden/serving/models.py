@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
@@ -35,6 +35,11 @@ class Campaign(Record, Updated, Base):
         JSON, default=list, comment="ISO codes; empty = all"
     )
     status: Mapped[CampaignStatus] = mapped_column(enum_type(CampaignStatus))
+    held: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        comment="paused by an enforcement decision: only lifting the decision resumes it",
+    )
 
     promoted_posts: Mapped[list[PromotedPost]] = relationship(
         back_populates="campaign", order_by="PromotedPost.id"

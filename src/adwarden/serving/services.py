@@ -77,6 +77,11 @@ def update_campaign(
         CampaignStatus.ended
     ):
         raise ConflictError(f"campaign {campaign.id} has ended and cannot be restarted")
+    if campaign.held and values.get("status", campaign.status) is not campaign.status:
+        raise ConflictError(
+            f"campaign {campaign.id} is paused by an enforcement decision; "
+            "it resumes when the decision is lifted"
+        )
     problem = schedule_problem(
         values.get("daily_budget_cents", campaign.daily_budget_cents),
         values.get("lifetime_budget_cents", campaign.lifetime_budget_cents),
@@ -104,7 +109,12 @@ def create_promoted_post(
     session: Session, actor: Actor, campaign_id: int, data: PromotedPostIn
 ) -> PromotedPost:
     campaign = get(session, Campaign, campaign_id)
-    validate_owned_account(session, data.account_id, campaign.advertiser_id)
+    account = validate_owned_account(session, data.account_id, campaign.advertiser_id)
+    if not account.ads_eligible:
+        raise ConflictError(
+            f"account @{account.handle} may not promote posts: an enforcement decision "
+            "made it ineligible"
+        )
     post = PromotedPost(
         campaign_id=campaign.id,
         account_id=data.account_id,
@@ -120,6 +130,14 @@ def update_promoted_post(
     session: Session, actor: Actor, post_id: int, patch: PromotedPostPatch
 ) -> PromotedPost:
     post = get(session, PromotedPost, post_id)
+    if post.status is PromotedPostStatus.rejected and patch.status not in (
+        None,
+        PromotedPostStatus.rejected,
+    ):
+        raise ConflictError(
+            f"promoted post {post.id} was rejected by an enforcement decision; "
+            "it comes back only if the decision is lifted"
+        )
     changes = apply_changes(post, patch.model_dump(exclude_none=True))
     if changes:
         record(session, actor, "promoted_post", "update", post.id, changes=changes)

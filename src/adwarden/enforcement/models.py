@@ -1,0 +1,69 @@
+"""Decisions and review tasks. A decision's content is never edited: a later one supersedes
+it, or it is lifted or reversed, and only its status and the reason for that change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from adwarden.domain.enums import DecisionStatus, Outcome, SubjectLevel, TaskStatus
+from adwarden.store.base import Base, Record, Updated, enum_type
+
+
+class Decision(Record, Updated, Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_subject", "level", "subject_id", "status"),)
+
+    level: Mapped[SubjectLevel] = mapped_column(enum_type(SubjectLevel))
+    subject_id: Mapped[int] = mapped_column()
+    subject_label: Mapped[str] = mapped_column(String(300))
+    advertiser_id: Mapped[int] = mapped_column(
+        ForeignKey("advertisers.id"), index=True, comment="whose subject it is"
+    )
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome))
+    clause_id: Mapped[str] = mapped_column(String(20))
+    policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"))
+    policy_hash: Mapped[str] = mapped_column(String(64))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, comment="the facts the clause read")
+    facts_summary: Mapped[str] = mapped_column(Text, comment="the facts in words")
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), comment="the staff member; null when the system decided"
+    )
+    decided_by_label: Mapped[str] = mapped_column(String(200))
+    automated_detection: Mapped[bool] = mapped_column()
+    automated_decision: Mapped[bool] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
+    territorial_scope: Mapped[list[str]] = mapped_column(JSON, comment="ISO codes, or ['WORLD']")
+    effects: Mapped[dict[str, Any]] = mapped_column(
+        JSON, comment="what the decision changed, so lifting it can restore exactly that"
+    )
+    review_task_id: Mapped[int | None] = mapped_column(ForeignKey("review_tasks.id"))
+    status: Mapped[DecisionStatus] = mapped_column(enum_type(DecisionStatus))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class ReviewTask(Record, Updated, Base):
+    """A clause fired that a human must apply: the facts and evidence wait for a reviewer."""
+
+    __tablename__ = "review_tasks"
+
+    level: Mapped[SubjectLevel] = mapped_column(enum_type(SubjectLevel))
+    subject_id: Mapped[int] = mapped_column()
+    subject_label: Mapped[str] = mapped_column(String(300))
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    clause_id: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[Outcome] = mapped_column(
+        enum_type(Outcome), comment="what the clause would do if a reviewer applies it"
+    )
+    policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_versions.id"))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[TaskStatus] = mapped_column(enum_type(TaskStatus), index=True)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(Text)

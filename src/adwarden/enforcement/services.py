@@ -1,0 +1,338 @@
+"""Turning verdicts into decisions and review tasks, and lifting decisions.
+
+No decision exists without a clause of a published policy version, the facts
+the clause read, evidence, and a summary of the facts in words. An automatic
+clause decides at once; any other opens a review task, and a staff member
+decides it with a clause and a written summary.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adwarden.audit.services import record, record_created
+from adwarden.domain.actors import Actor
+from adwarden.domain.enums import DecisionStatus, SubjectLevel, TaskStatus
+from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from adwarden.enforcement.effects import apply_outcome, restore
+from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.policy.classify import RuleClassifier
+from adwarden.policy.evaluate import Firing, Verdict, evaluate
+from adwarden.policy.loader import Policy
+from adwarden.policy.models import PolicyVersion
+from adwarden.policy.services import current_version, policy_of
+from adwarden.policy.subjects import (
+    SubjectFacts,
+    account_facts,
+    advertiser_facts,
+    campaign_facts,
+    post_facts,
+)
+from adwarden.registry.models import Account
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.store.base import utcnow
+from adwarden.store.queries import get
+
+# A written summary must say something: a clause number alone is not a reason.
+MIN_SUMMARY = 40
+WORLDWIDE = ["WORLD"]
+
+
+def classifier_for(policy: Policy) -> RuleClassifier:
+    return RuleClassifier(rule for item in policy.clauses for rule in item.clause.classifiers)
+
+
+def subject_facts(
+    session: Session, policy: Policy, level: SubjectLevel, subject_id: int
+) -> SubjectFacts:
+    if level is SubjectLevel.advertiser:
+        return advertiser_facts(session, subject_id)
+    if level is SubjectLevel.account:
+        return account_facts(session, subject_id)
+    if level is SubjectLevel.campaign:
+        return campaign_facts(session, subject_id)
+    return post_facts(session, subject_id, classifier_for(policy))
+
+
+def advertiser_of(session: Session, level: SubjectLevel, subject_id: int) -> int:
+    if level is SubjectLevel.advertiser:
+        return subject_id
+    if level is SubjectLevel.campaign:
+        return get(session, Campaign, subject_id).advertiser_id
+    if level is SubjectLevel.post:
+        post = get(session, PromotedPost, subject_id)
+        return get(session, Campaign, post.campaign_id).advertiser_id
+    owner = get(session, Account, subject_id).advertiser_id
+    if owner is None:
+        raise ConflictError(f"account {subject_id} has no advertiser: there are no ads to restrict")
+    return owner
+
+
+def published(session: Session) -> tuple[PolicyVersion, Policy]:
+    version = current_version(session)
+    if version is None:
+        raise ConflictError("no policy is published: publish one before deciding anything")
+    return version, policy_of(version)
+
+
+def summarise(subject: SubjectFacts, firing: Firing) -> str:
+    """The facts a clause read, and what backs them, in words."""
+    parts = [f"{name} = {value!r}" for name, value in firing.facts.items()]
+    lines = [f"{subject.label}: clause {firing.clause_id} ({firing.title}) applies because "
+             + "; ".join(parts) + "."]  # fmt: skip
+    for item in firing.evidence:
+        if "entry_id" in item:
+            lines.append(
+                f"Evidence: {item['list']} entry {item['entry_id']} “{item['entry_name']}” "
+                f"matched “{item['subject_name']}” (score {item['score']:.2f}, hit {item['status']})."
+            )
+        elif "description" in item:
+            lines.append(f"Evidence: {item['description']}.")
+    return " ".join(lines)
+
+
+def active_decisions(session: Session, level: SubjectLevel, subject_id: int) -> list[Decision]:
+    return list(
+        session.scalars(
+            select(Decision).where(
+                Decision.level == level,
+                Decision.subject_id == subject_id,
+                Decision.status == DecisionStatus.active,
+            )
+        )
+    )
+
+
+def _other_active_effects(session: Session, advertiser_id: int, but: set[int]) -> list[Any]:
+    rows = session.scalars(
+        select(Decision).where(
+            Decision.advertiser_id == advertiser_id,
+            Decision.status == DecisionStatus.active,
+        )
+    )
+    return [decision.effects for decision in rows if decision.id not in but]
+
+
+def _end(decision: Decision, actor: Actor, status: DecisionStatus, reason: str) -> None:
+    decision.status = status
+    decision.status_reason = reason
+
+
+def _decide(
+    session: Session,
+    actor: Actor,
+    version: PolicyVersion,
+    policy: Policy,
+    subject: SubjectFacts,
+    firing: Firing,
+    *,
+    summary: str,
+    automated_detection: bool,
+    automated_decision: bool,
+    task: ReviewTask | None = None,
+    territorial_scope: list[str] | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    clause = policy.clause(firing.clause_id).clause
+    starts = now or utcnow()
+    advertiser_id = advertiser_of(session, subject.level, subject.subject_id)
+    replaced = active_decisions(session, subject.level, subject.subject_id)
+    decision = Decision(
+        level=subject.level,
+        subject_id=subject.subject_id,
+        subject_label=subject.label[:300],
+        advertiser_id=advertiser_id,
+        outcome=clause.outcome,
+        clause_id=clause.id,
+        policy_version_id=version.id,
+        policy_hash=version.content_hash,
+        facts=firing.facts,
+        facts_summary=summary,
+        evidence=firing.evidence,
+        decided_by=None if automated_decision else actor.user_id,
+        decided_by_label="adwarden (automatic)" if automated_decision else actor.label,
+        automated_detection=automated_detection,
+        automated_decision=automated_decision,
+        starts_at=starts,
+        ends_at=starts + timedelta(days=clause.duration_days) if clause.duration_days else None,
+        territorial_scope=territorial_scope or WORLDWIDE,
+        effects={},
+        review_task_id=task.id if task else None,
+        status=DecisionStatus.active,
+    )
+    record_created(
+        session,
+        actor,
+        "decision",
+        decision,
+        reason=summary,
+        changes={"clause": clause.id, "outcome": clause.outcome.value, "subject": subject.label},
+    )
+    # the decision it replaces lets go first, so its holds do not outlive it
+    for old in replaced:
+        restore(
+            session,
+            old.effects,
+            _other_active_effects(session, advertiser_id, {old.id, decision.id}),
+        )
+        _end(old, actor, DecisionStatus.superseded, f"superseded by decision {decision.id}")
+        old.superseded_by = decision.id
+        record(session, actor, "decision", "supersede", old.id, reason=f"by decision {decision.id}")
+    decision.effects = apply_outcome(session, subject.level, subject.subject_id, clause.outcome)
+    if task is not None:
+        task.status = TaskStatus.decided
+        task.resolved_by = actor.user_id
+        task.resolution = f"decision {decision.id}"
+        record(session, actor, "review_task", "decide", task.id, reason=f"decision {decision.id}")
+    return decision
+
+
+def _open_task(
+    session: Session, actor: Actor, version: PolicyVersion, subject: SubjectFacts, firing: Firing
+) -> ReviewTask:
+    existing = session.scalars(
+        select(ReviewTask).where(
+            ReviewTask.level == subject.level,
+            ReviewTask.subject_id == subject.subject_id,
+            ReviewTask.clause_id == firing.clause_id,
+            ReviewTask.status == TaskStatus.open,
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    task = ReviewTask(
+        level=subject.level,
+        subject_id=subject.subject_id,
+        subject_label=subject.label[:300],
+        advertiser_id=advertiser_of(session, subject.level, subject.subject_id),
+        clause_id=firing.clause_id,
+        outcome=firing.outcome,
+        policy_version_id=version.id,
+        facts=firing.facts,
+        evidence=firing.evidence,
+        status=TaskStatus.open,
+    )
+    record_created(
+        session, actor, "review_task", task, reason=f"clause {firing.clause_id} needs a reviewer"
+    )
+    return task
+
+
+def apply_policy(
+    session: Session, actor: Actor, level: SubjectLevel, subject_id: int
+) -> tuple[Verdict, list[Decision | ReviewTask]]:
+    """Evaluate a subject under the published policy and act on what fired.
+
+    An automatic clause with the strongest outcome decides; every clause that
+    needs a human opens (or keeps) a review task. A subject already under an
+    active decision from the same clause is left as it is.
+    """
+    version, policy = published(session)
+    subject = subject_facts(session, policy, level, subject_id)
+    verdict = evaluate(policy, subject)
+    acted: list[Decision | ReviewTask] = []
+    strongest = verdict.strongest
+    current = {d.clause_id for d in active_decisions(session, level, subject_id)}
+    for firing in verdict.fired:
+        if firing.needs_human:
+            acted.append(_open_task(session, actor, version, subject, firing))
+        elif firing is strongest and firing.clause_id not in current:
+            acted.append(
+                _decide(
+                    session,
+                    actor,
+                    version,
+                    policy,
+                    subject,
+                    firing,
+                    summary=summarise(subject, firing),
+                    automated_detection=True,
+                    automated_decision=True,
+                )
+            )
+    return verdict, acted
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    level: SubjectLevel,
+    subject_id: int,
+    clause_id: str,
+    facts_summary: str,
+    *,
+    task_id: int | None = None,
+    territorial_scope: list[str] | None = None,
+) -> Decision:
+    """A staff member's decision: a clause that applies to the subject's facts, in their words."""
+    if not actor.is_staff or actor.user_id is None:
+        raise ForbiddenError("only a signed-in staff member decides")
+    if len(facts_summary.strip()) < MIN_SUMMARY:
+        raise InvalidInputError(
+            f"summarise the facts in at least {MIN_SUMMARY} characters: "
+            "what the subject did or is, and what shows it",
+            "facts_summary",
+        )
+    version, policy = published(session)
+    try:
+        clause = policy.clause(clause_id).clause
+    except KeyError:
+        raise NotFoundError(f"clause in policy v{version.number}", clause_id) from None
+    if clause.level is not level:
+        raise InvalidInputError(
+            f"clause {clause_id} applies to {clause.level.value}s, not {level.value}s", "clause_id"
+        )
+    task = get(session, ReviewTask, task_id) if task_id is not None else None
+    if task is not None and (task.level, task.subject_id) != (level, subject_id):
+        raise ConflictError(f"review task {task.id} is about another subject")
+    subject = subject_facts(session, policy, level, subject_id)
+    firing = next((f for f in evaluate(policy, subject).fired if f.clause_id == clause_id), None)
+    if firing is None:
+        raise ConflictError(
+            f"clause {clause_id} does not apply to {subject.label}: its condition "
+            f"({clause.condition}) is false on the current facts"
+        )
+    return _decide(
+        session,
+        actor,
+        version,
+        policy,
+        subject,
+        firing,
+        summary=facts_summary.strip(),
+        automated_detection=task is not None,
+        automated_decision=False,
+        task=task,
+        territorial_scope=territorial_scope,
+    )
+
+
+def lift(
+    session: Session, actor: Actor, decision_id: int, reason: str, *, reversed_: bool = False
+) -> Decision:
+    """End an active decision and restore what it restricted, unless another decision holds it."""
+    if not actor.is_staff:
+        raise ForbiddenError("only staff lift decisions")
+    if not reason.strip():
+        raise InvalidInputError("say why the decision ends", "reason")
+    decision = get(session, Decision, decision_id)
+    if decision.status is not DecisionStatus.active:
+        raise ConflictError(f"decision {decision.id} is already {decision.status.value}")
+    status = DecisionStatus.reversed if reversed_ else DecisionStatus.superseded
+    record(
+        session,
+        actor,
+        "decision",
+        "reverse" if reversed_ else "lift",
+        decision.id,
+        reason=reason.strip(),
+        changes={"status": [decision.status.value, status.value]},
+    )
+    others = _other_active_effects(session, decision.advertiser_id, {decision.id})
+    restore(session, decision.effects, others)
+    _end(decision, actor, status, reason.strip())
+    return decision

@@ -1,0 +1,293 @@
+"""Decisions, on SQLite and PostgreSQL: off-boarding stops ads and nothing else, lifting
+restores exactly that, and no decision exists without a clause, facts and evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from adwarden.auth.models import User
+from adwarden.auth.services import actor_for
+from adwarden.domain.actors import Actor, Source
+from adwarden.domain.enums import (
+    CampaignStatus,
+    DecisionStatus,
+    ListFormat,
+    ListKind,
+    Outcome,
+    PromotedPostStatus,
+    Role,
+    SubjectLevel,
+    TaskStatus,
+)
+from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError
+from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.enforcement.services import apply_policy, decide, lift
+from adwarden.policy.loader import load_policy
+from adwarden.policy.services import publish_policy
+from adwarden.registry.inputs import AccountIn, OrganicPostIn
+from adwarden.registry.models import Account, OrganicPost
+from adwarden.registry.services import add_organic_post, create_account
+from adwarden.screening.models import ScreeningHit
+from adwarden.screening.services import HitReview, import_and_screen, review_hit
+from adwarden.serving.inputs import CampaignIn, CampaignPatch, PromotedPostIn, PromotedPostPatch
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.serving.services import (
+    create_campaign,
+    create_promoted_post,
+    update_campaign,
+    update_promoted_post,
+)
+from adwarden.store.engine import Database
+from support import SYSTEM, Tenant, make_staff, make_tenant
+
+POLICY = Path(__file__).resolve().parents[2] / "policies" / "ads-policy.yaml"
+SUMMARY = (
+    "DHS Binding Operational Directive 17-01 names this vendor's products; the screening hit "
+    "on the directive list was confirmed by a reviewer."
+)
+
+
+def staff(db: Database, role: Role = Role.reviewer) -> Actor:
+    email = make_staff(db, role)
+    with db.sessions() as session:
+        return actor_for(session.scalars(select(User).where(User.email == email)).one(), Source.api)
+
+
+def publish(db: Database) -> None:
+    with db.transaction() as session:
+        publish_policy(session, staff(db, Role.policy_admin), load_policy(POLICY), "First version.")
+
+
+def listed(db: Database, tmp_path: Path, tenant_name: str, kind: ListKind) -> None:
+    """Put the tenant on a list of `kind` and confirm the hit, as a reviewer would."""
+    path = tmp_path / f"{kind.value}.csv"
+    path.write_text(f"id,name\n{kind.value}-1,{tenant_name}\n", encoding="utf-8")
+    with db.transaction() as session:
+        import_and_screen(session, SYSTEM, path, ListFormat.csv, f"test-{kind.value}", kind)
+    reviewer = staff(db)
+    with db.transaction() as session:
+        hit = session.scalars(
+            select(ScreeningHit).where(ScreeningHit.subject_type == "advertiser")
+        ).one()
+        review_hit(
+            session, reviewer, hit.id, HitReview.confirm, "the listed vendor is this advertiser"
+        )
+
+
+def second_campaign_and_account(db: Database, tenant: Tenant) -> tuple[int, int]:
+    with db.transaction() as session:
+        account = create_account(
+            session,
+            SYSTEM,
+            AccountIn(
+                handle=f"second_{tenant.advertiser_id}",
+                display_name="Second",
+                advertiser_id=tenant.advertiser_id,
+            ),
+        )
+        campaign = create_campaign(
+            session,
+            SYSTEM,
+            tenant.advertiser_id,
+            CampaignIn(
+                name="Autumn",
+                daily_budget=Decimal("5.00"),
+                lifetime_budget=Decimal("50.00"),
+                bid_cpm=Decimal("1.00"),
+                status=CampaignStatus.active,
+            ),
+        )
+        add_organic_post(
+            session,
+            SYSTEM,
+            account.id,
+            OrganicPostIn(text="Organic hello", posted_at=datetime(2018, 1, 2, tzinfo=UTC)),
+        )
+        return account.id, campaign.id
+
+
+def test_off_boarding_stops_ads_leaves_organic_posts_and_lifting_restores(
+    db: Database, tmp_path: Path
+) -> None:
+    publish(db)
+    tenant = make_tenant(db, "Vendor")
+    account_2, campaign_2 = second_campaign_and_account(db, tenant)
+    listed(db, tmp_path, "Vendor Ltd", ListKind.directive)
+
+    # 3.1 may not be applied without a human: the policy opens a review task, nothing more
+    with db.transaction() as session:
+        verdict, acted = apply_policy(
+            session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id
+        )
+        assert [f.clause_id for f in verdict.fired] == ["3.1"]
+        [task] = acted
+        assert isinstance(task, ReviewTask)
+        task_id = task.id
+    with db.sessions() as session:
+        assert session.scalars(select(Decision)).all() == []
+        assert session.get(Account, tenant.account_id).ads_eligible  # type: ignore[union-attr]
+
+    reviewer = staff(db)
+    with db.transaction() as session:
+        decision = decide(
+            session,
+            reviewer,
+            SubjectLevel.advertiser,
+            tenant.advertiser_id,
+            "3.1",
+            SUMMARY,
+            task_id=task_id,
+        )
+        decision_id = decision.id
+    with db.sessions() as session:
+        decision = session.get(Decision, decision_id)
+        assert decision is not None
+        assert (decision.outcome, decision.clause_id, decision.status) == (
+            Outcome.off_board,
+            "3.1",
+            DecisionStatus.active,
+        )
+        assert decision.decided_by == reviewer.user_id
+        assert (decision.automated_detection, decision.automated_decision) == (True, False)
+        assert decision.evidence[0]["entry_id"] == "directive-1"
+        assert decision.facts["hits"]["directive"] == ["directive-1"]
+        # 1. every account it owns is ineligible to promote
+        accounts = session.scalars(
+            select(Account).where(Account.advertiser_id == tenant.advertiser_id)
+        ).all()
+        assert {a.id for a in accounts} == {tenant.account_id, account_2}
+        assert not any(a.ads_eligible for a in accounts)
+        # 2. all its campaigns pause
+        campaigns = session.scalars(
+            select(Campaign).where(Campaign.advertiser_id == tenant.advertiser_id)
+        ).all()
+        assert {c.id for c in campaigns} == {tenant.campaign_id, campaign_2}
+        assert all(c.held for c in campaigns)
+        assert session.get(Campaign, campaign_2).status is CampaignStatus.paused  # type: ignore[union-attr]
+        assert session.get(ReviewTask, task_id).status is TaskStatus.decided  # type: ignore[union-attr]
+    with pytest.raises(ConflictError, match="may not promote"), db.transaction() as session:
+        create_promoted_post(
+            session, SYSTEM, tenant.campaign_id, PromotedPostIn(account_id=account_2, text="Again")
+        )
+    with (
+        pytest.raises(ConflictError, match="paused by an enforcement decision"),
+        db.transaction() as s,
+    ):
+        update_campaign(s, SYSTEM, campaign_2, CampaignPatch(status=CampaignStatus.active))
+    # 3. organic posting stays untouched
+    with db.transaction() as session:
+        add_organic_post(
+            session,
+            SYSTEM,
+            tenant.account_id,
+            OrganicPostIn(text="Still posting", posted_at=datetime(2018, 2, 1, tzinfo=UTC)),
+        )
+    with db.sessions() as session:
+        organic = session.scalars(select(OrganicPost.text).order_by(OrganicPost.id)).all()
+        assert organic == ["Organic hello", "Still posting"]
+
+    with db.transaction() as session:
+        lift(session, reviewer, decision_id, "The directive no longer applies to the advertiser.")
+    with db.sessions() as session:
+        decision = session.get(Decision, decision_id)
+        assert decision is not None
+        assert decision.status is DecisionStatus.superseded
+        assert all(
+            a.ads_eligible
+            for a in session.scalars(
+                select(Account).where(Account.advertiser_id == tenant.advertiser_id)
+            )
+        )
+        restored = {c.id: (c.status, c.held) for c in session.scalars(select(Campaign))}
+        assert restored[campaign_2] == (CampaignStatus.active, False)
+        assert restored[tenant.campaign_id] == (CampaignStatus.draft, False)
+    with pytest.raises(ConflictError, match="already superseded"), db.transaction() as session:
+        lift(session, reviewer, decision_id, "twice")
+
+
+def test_a_manual_decision_needs_a_clause_that_applies_and_a_summary(
+    db: Database, tmp_path: Path
+) -> None:
+    publish(db)
+    tenant = make_tenant(db, "Plain")
+    reviewer = staff(db)
+    level = SubjectLevel.advertiser
+    with pytest.raises(InvalidInputError, match="at least 40 characters"), db.transaction() as s:
+        decide(s, reviewer, level, tenant.advertiser_id, "3.1", "Bad company.")
+    with pytest.raises(ConflictError, match="does not apply to Plain Ltd"), db.transaction() as s:
+        decide(s, reviewer, level, tenant.advertiser_id, "3.1", SUMMARY)
+    with pytest.raises(InvalidInputError, match="applies to posts"), db.transaction() as s:
+        decide(s, reviewer, level, tenant.advertiser_id, "5.1", SUMMARY)
+    with pytest.raises(ForbiddenError), db.transaction() as s:
+        decide(s, SYSTEM, level, tenant.advertiser_id, "3.1", SUMMARY)
+    with db.sessions() as session:
+        assert session.scalars(select(Decision)).all() == []
+
+
+def test_an_automatic_clause_decides_at_once_with_a_specific_summary(
+    db: Database, tmp_path: Path
+) -> None:
+    publish(db)
+    tenant = make_tenant(db, "Broadcaster")
+    listed(db, tmp_path, "Broadcaster Ltd", ListKind.state_media)
+    with db.transaction() as session:
+        _, acted = apply_policy(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+        [decision] = acted
+        assert isinstance(decision, Decision)
+        assert (decision.clause_id, decision.decided_by) == ("3.2", None)
+        assert decision.automated_decision
+        assert "test-state_media entry state_media-1" in decision.facts_summary
+        assert "Broadcaster Ltd" in decision.facts_summary
+    # applying the policy again changes nothing: the subject is already decided
+    with db.transaction() as session:
+        _, again = apply_policy(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+        assert again == []
+
+
+def test_a_crypto_post_is_rejected_and_nothing_else_is(db: Database) -> None:
+    publish(db)
+    tenant = make_tenant(db, "Coin")
+    with db.transaction() as session:
+        offer = create_promoted_post(
+            session,
+            SYSTEM,
+            tenant.campaign_id,
+            PromotedPostIn(
+                account_id=tenant.account_id, text="The token sale is live: buy EXC tokens!"
+            ),
+        )
+        offer_id = offer.id
+    with db.transaction() as session:
+        _, acted = apply_policy(session, SYSTEM, SubjectLevel.post, offer_id)
+        [decision] = acted
+        assert isinstance(decision, Decision)
+        assert decision.outcome is Outcome.reject_post
+        spans = [e["matched"] for e in decision.evidence]
+        assert spans == ["token sale", "buy EXC tokens"]
+    with db.sessions() as session:
+        assert session.get(PromotedPost, offer_id).status is PromotedPostStatus.rejected  # type: ignore[union-attr]
+        other = session.get(PromotedPost, tenant.promoted_post_id)
+        assert other is not None
+        assert other.status is PromotedPostStatus.active
+        assert session.get(Account, tenant.account_id).ads_eligible  # type: ignore[union-attr]
+    with db.transaction() as session:
+        _, nothing = apply_policy(session, SYSTEM, SubjectLevel.post, tenant.promoted_post_id)
+        assert nothing == []
+    with (
+        pytest.raises(ConflictError, match="rejected by an enforcement decision"),
+        db.transaction() as s,
+    ):
+        update_promoted_post(
+            s, SYSTEM, offer_id, PromotedPostPatch(status=PromotedPostStatus.active)
+        )
+
+
+def test_nothing_is_decided_without_a_published_policy(db: Database) -> None:
+    tenant = make_tenant(db, "Early")
+    with pytest.raises(ConflictError, match="no policy is published"), db.transaction() as s:
+        apply_policy(s, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
