@@ -7,7 +7,7 @@ stages never do.
 from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the audit guard)
 from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import ApiToken, User, WebSession
-from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.lists.models import ListEntryRecord, ListVersion, WatchList
 from adwarden.policy.models import PolicyVersion
 from adwarden.registry.models import (
@@ -37,6 +37,7 @@ __all__ = [
     "Decision",
     "ListEntryRecord",
     "ListVersion",
+    "Notice",
     "OrganicPost",
     "Person",
     "PersonName",

@@ -15,3 +15,8 @@ SESSION_COOKIE = "adwarden_session"
 SESSION_HOURS = int(os.environ.get("ADWARDEN_SESSION_HOURS", "12"))
 # Secure cookies need HTTPS; the demo serves plain HTTP on loopback.
 COOKIE_SECURE = os.environ.get("ADWARDEN_COOKIE_SECURE", "0") == "1"
+
+
+def public_url() -> str:
+    """Where the public site lives, for links in notices and statements of reasons."""
+    return (os.environ.get("ADWARDEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")

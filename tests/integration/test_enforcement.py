@@ -3,6 +3,7 @@ restores exactly that, and no decision exists without a clause, facts and eviden
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import (
     CampaignStatus,
     DecisionStatus,
+    HitStatus,
     ListFormat,
     ListKind,
     Outcome,
@@ -25,8 +27,10 @@ from adwarden.domain.enums import (
     TaskStatus,
 )
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError
-from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.enforcement.models import Decision, Notice, ReviewTask
+from adwarden.enforcement.notices import IncompleteNoticeError, draft_notice, send_notice
 from adwarden.enforcement.services import apply_policy, decide, lift
+from adwarden.enforcement.statement import statement_of_reasons
 from adwarden.policy.loader import load_policy
 from adwarden.policy.services import publish_policy
 from adwarden.registry.inputs import AccountIn, OrganicPostIn
@@ -72,7 +76,11 @@ def listed(db: Database, tmp_path: Path, tenant_name: str, kind: ListKind) -> No
     reviewer = staff(db)
     with db.transaction() as session:
         hit = session.scalars(
-            select(ScreeningHit).where(ScreeningHit.subject_type == "advertiser")
+            select(ScreeningHit).where(
+                ScreeningHit.subject_type == "advertiser",
+                ScreeningHit.subject_name == tenant_name,
+                ScreeningHit.status == HitStatus.open,
+            )
         ).one()
         review_hit(
             session, reviewer, hit.id, HitReview.confirm, "the listed vendor is this advertiser"
@@ -291,3 +299,89 @@ def test_nothing_is_decided_without_a_published_policy(db: Database) -> None:
     tenant = make_tenant(db, "Early")
     with pytest.raises(ConflictError, match="no policy is published"), db.transaction() as s:
         apply_policy(s, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+
+
+def off_board(db: Database, tmp_path: Path, label: str) -> tuple[Tenant, int]:
+    tenant = make_tenant(db, label)
+    listed(db, tmp_path, f"{label} Ltd", ListKind.directive)
+    reviewer = staff(db)
+    summary = (
+        f"{label} Ltd makes the products a national security directive names; a reviewer "
+        "confirmed the list entry is this advertiser."
+    )
+    with db.transaction() as session:
+        decision = decide(
+            session, reviewer, SubjectLevel.advertiser, tenant.advertiser_id, "3.1", summary
+        )
+        return tenant, decision.id
+
+
+def test_every_decision_sends_a_specific_complete_notice(db: Database, tmp_path: Path) -> None:
+    publish(db)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, first_id = off_board(db, tmp_path / "a", "Alpha")
+    _, second_id = off_board(db, tmp_path / "b", "Beta")
+    with db.sessions() as session:
+        notices = {n.decision_id: n for n in session.scalars(select(Notice))}
+        assert set(notices) == {first_id, second_id}
+        notice = notices[first_id]
+        assert notice.advertiser_id == first.advertiser_id
+        body = notice.body_text
+        assert "Clause 3.1 Products barred by a national government security directive" in body
+        assert "A government may order its own agencies" in body  # the clause's public text
+        assert "Alpha Ltd makes the products" in body  # this subject's facts
+        assert "test-directive entry directive-1 “Alpha Ltd” matched the name “Alpha Ltd”" in body
+        assert "promoting posts from @alpha_" in body
+        assert "campaign “Alpha spring” paused" in body
+        assert "organic posts stay up" in body
+        assert "a reviewer looks at it again by" in body
+        assert "Appeal free of charge" in body
+        assert "/decisions/" in body
+        assert "<h2>The evidence</h2>" in notice.body_html
+        # the same clause, another advertiser: other facts, other evidence
+        other = notices[second_id].body_text
+        assert "Beta Ltd makes the products" in other
+        assert "Alpha" not in other
+
+
+def test_a_notice_missing_a_part_cannot_be_sent(db: Database, tmp_path: Path) -> None:
+    publish(db)
+    _, decision_id = off_board(db, tmp_path, "Gamma")
+    reviewer = staff(db)
+    policy = load_policy(POLICY)
+    clause = policy.clause("3.1").clause
+    with db.transaction() as session:
+        decision = session.get(Decision, decision_id)
+        assert decision is not None
+        draft = draft_notice(session, decision, clause)
+        assert draft.missing() == []
+        for part, empty in (("evidence", ()), ("facts", ""), ("appeal", ""), ("stops", ())):
+            broken = replace(draft, **{part: empty})
+            with pytest.raises(IncompleteNoticeError, match="cannot be sent: it lacks"):
+                send_notice(session, reviewer, decision, clause, broken)
+
+
+def test_the_statement_of_reasons_has_the_dsa_fields(db: Database, tmp_path: Path) -> None:
+    publish(db)
+    _, decision_id = off_board(db, tmp_path, "Delta")
+    clause = load_policy(POLICY).clause("3.1").clause
+    with db.sessions() as session:
+        decision = session.get(Decision, decision_id)
+        assert decision is not None
+        statement = statement_of_reasons(
+            decision, clause, content_date=decision.starts_at, clause_url="https://x.example/p#3.1"
+        )
+    assert statement["decision_provision"] == "DECISION_PROVISION_PARTIAL_SUSPENSION"
+    assert statement["decision_account"] is None
+    assert statement["decision_ground"] == "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+    assert statement["incompatible_content_ground"].startswith("clause 3.1: Products barred")
+    assert statement["category"] == "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
+    assert statement["automated_decision"] == "AUTOMATED_DECISION_NOT_AUTOMATED"
+    assert statement["automated_detection"] == "No"
+    assert "DE" in statement["territorial_scope"]
+    assert len(statement["territorial_scope"]) == 30
+    assert statement["decision_facts"].startswith("Delta Ltd makes the products")
+    assert statement["puid"] == f"adwarden-decision-{decision_id}"
+    assert statement["redress"]["answer_within_days"] == 7
+    assert statement["redress"]["by"] > statement["application_date"]

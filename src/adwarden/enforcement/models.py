@@ -67,3 +67,15 @@ class ReviewTask(Record, Updated, Base):
     status: Mapped[TaskStatus] = mapped_column(enum_type(TaskStatus), index=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class Notice(Record, Base):
+    """A notice as sent: its text and HTML are kept exactly as the advertiser got them."""
+
+    __tablename__ = "notices"
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)

@@ -20,6 +20,7 @@ from adwarden.domain.enums import DecisionStatus, SubjectLevel, TaskStatus
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from adwarden.enforcement.effects import apply_outcome, restore
 from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.enforcement.notices import send_notice
 from adwarden.policy.classify import RuleClassifier
 from adwarden.policy.evaluate import Firing, Verdict, evaluate
 from adwarden.policy.loader import Policy
@@ -183,6 +184,7 @@ def _decide(
         old.superseded_by = decision.id
         record(session, actor, "decision", "supersede", old.id, reason=f"by decision {decision.id}")
     decision.effects = apply_outcome(session, subject.level, subject.subject_id, clause.outcome)
+    send_notice(session, actor, decision, clause)
     if task is not None:
         task.status = TaskStatus.decided
         task.resolved_by = actor.user_id
