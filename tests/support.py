@@ -9,14 +9,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import select
 
-from adwarden.auth.services import create_user, issue_api_token
+from adwarden.auth.models import User
+from adwarden.auth.services import actor_for, create_user, issue_api_token
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import AdvertiserKind, Role
+from adwarden.domain.enums import AdvertiserKind, Role, SubjectLevel
+from adwarden.enforcement.services import apply_policy
+from adwarden.policy.loader import load_policy
+from adwarden.policy.services import current_version, publish_policy
 from adwarden.registry.inputs import AccountIn, AdvertiserIn, PersonIn
 from adwarden.registry.services import create_account, create_advertiser, create_person
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
@@ -146,3 +152,34 @@ def api_client(db: Database, email: str | None = None) -> Iterator[httpx.Client]
         httpx.Client(base_url=base_url, headers=headers, follow_redirects=False) as client,
     ):
         yield client
+
+
+DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "policies" / "ads-policy.yaml"
+
+
+def publish_default_policy(db: Database) -> None:
+    """Publish the project's default policy, once per database."""
+    with db.transaction() as session:
+        if current_version(session) is not None:
+            return
+    email = make_staff(db, Role.policy_admin)
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.email == email)).one()
+        publish_policy(
+            session, actor_for(user, Source.api), load_policy(DEFAULT_POLICY), "Test policy."
+        )
+
+
+def make_decision(db: Database, tenant: Tenant) -> int:
+    """A decision on the tenant: a token-sale post it promotes, rejected under clause 5.1."""
+    publish_default_policy(db)
+    with db.transaction() as session:
+        post = create_promoted_post(
+            session,
+            SYSTEM,
+            tenant.campaign_id,
+            PromotedPostIn(account_id=tenant.account_id, text="Our token sale is live."),
+        )
+        _, acted = apply_policy(session, SYSTEM, SubjectLevel.post, post.id)
+        [decision] = acted
+        return decision.id

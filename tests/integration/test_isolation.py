@@ -17,7 +17,7 @@ from starlette.routing import Mount
 
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
-from support import PASSWORD, Tenant, api_client, live_server, make_tenant
+from support import PASSWORD, Tenant, api_client, live_server, make_decision, make_tenant
 
 PUBLIC = {
     ("GET", "/"),
@@ -76,6 +76,18 @@ def none(_t: Tenant) -> dict[str, int]:
     return {}
 
 
+# each tenant's decision, made by the `tenants` fixture
+DECISIONS: dict[int, int] = {}
+
+
+def decision(t: Tenant) -> dict[str, int]:
+    return {"decision_id": DECISIONS[t.advertiser_id]}
+
+
+def first_task(_t: Tenant) -> dict[str, int]:
+    return {"task_id": 1}
+
+
 def first_hit(_t: Tenant) -> dict[str, int]:
     return {"hit_id": 1}
 
@@ -132,6 +144,23 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/screening/hits/{hit_id}/review"): Case(
         first_hit, lambda t: {"decision": "dismiss", "reason": "Probe"}, own_status=STAFF_ONLY
     ),
+    # Decisions: an advertiser reads its own; only staff lift them or work review tasks.
+    ("GET", "/api/v1/decisions"): Case(none),
+    ("GET", "/api/v1/decisions/{decision_id}"): Case(decision),
+    ("GET", "/api/v1/decisions/{decision_id}/statement"): Case(decision),
+    ("GET", "/api/v1/decisions/{decision_id}/notice"): Case(decision),
+    ("POST", "/api/v1/decisions/{decision_id}/lift"): Case(
+        decision, lambda t: {"reason": "Probe"}, own_status=STAFF_ONLY
+    ),
+    ("GET", "/api/v1/review-tasks"): Case(none, own_status=STAFF_ONLY),
+    ("POST", "/api/v1/review-tasks/{task_id}/decide"): Case(
+        first_task,
+        lambda t: {"clause_id": "3.1", "facts_summary": "Probe " * 10},
+        own_status=STAFF_ONLY,
+    ),
+    ("POST", "/api/v1/review-tasks/{task_id}/close"): Case(
+        first_task, lambda t: {"resolution": "Probe " * 10}, own_status=STAFF_ONLY
+    ),
     # Routes without ids of their own: they must show the caller's data and nobody else's.
     ("GET", "/api/v1/me"): Case(none),
     ("GET", "/account"): Case(none),
@@ -180,7 +209,10 @@ def _call(
 
 @pytest.fixture
 def tenants(db: Database) -> tuple[Tenant, Tenant]:
-    return make_tenant(db, "Alpha"), make_tenant(db, "Bravo")
+    pair = make_tenant(db, "Alpha"), make_tenant(db, "Bravo")
+    for tenant in pair:
+        DECISIONS[tenant.advertiser_id] = make_decision(db, tenant)
+    return pair
 
 
 def _leaks(response: httpx.Response, other: Tenant) -> bool:

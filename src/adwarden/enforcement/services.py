@@ -14,14 +14,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adwarden import settings
 from adwarden.audit.services import record, record_created
 from adwarden.domain.actors import Actor
 from adwarden.domain.enums import DecisionStatus, SubjectLevel, TaskStatus
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from adwarden.enforcement.effects import apply_outcome, restore
-from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.enforcement.notices import send_notice
+from adwarden.enforcement.statement import statement_of_reasons
 from adwarden.policy.classify import RuleClassifier
+from adwarden.policy.document import Clause
 from adwarden.policy.evaluate import Firing, Verdict, evaluate
 from adwarden.policy.loader import Policy
 from adwarden.policy.models import PolicyVersion
@@ -33,7 +36,7 @@ from adwarden.policy.subjects import (
     campaign_facts,
     post_facts,
 )
-from adwarden.registry.models import Account
+from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.base import utcnow
 from adwarden.store.queries import get
@@ -338,3 +341,54 @@ def lift(
     restore(session, decision.effects, others)
     _end(decision, actor, status, reason.strip())
     return decision
+
+
+def close_task(session: Session, actor: Actor, task_id: int, resolution: str) -> ReviewTask:
+    """A reviewer finds that no decision is called for, and says why."""
+    if not actor.is_staff:
+        raise ForbiddenError("only staff close review tasks")
+    if len(resolution.strip()) < MIN_SUMMARY:
+        raise InvalidInputError(
+            f"say in at least {MIN_SUMMARY} characters what you found and why no decision "
+            "is called for",
+            "resolution",
+        )
+    task = get(session, ReviewTask, task_id)
+    if task.status is not TaskStatus.open:
+        raise ConflictError(f"review task {task.id} is already {task.status.value}")
+    record(session, actor, "review_task", "close", task.id, reason=resolution.strip())
+    task.status = TaskStatus.closed
+    task.resolved_by = actor.user_id
+    task.resolution = resolution.strip()
+    return task
+
+
+def clause_of(session: Session, decision: Decision) -> tuple[PolicyVersion, Clause]:
+    """The clause as it stood in the policy version the decision was made under."""
+    version = get(session, PolicyVersion, decision.policy_version_id)
+    return version, policy_of(version).clause(decision.clause_id).clause
+
+
+def _content_date(session: Session, decision: Decision) -> datetime:
+    if decision.level is SubjectLevel.advertiser:
+        return get(session, Advertiser, decision.subject_id).created_at
+    if decision.level is SubjectLevel.account:
+        return get(session, Account, decision.subject_id).created_at
+    if decision.level is SubjectLevel.campaign:
+        return get(session, Campaign, decision.subject_id).created_at
+    return get(session, PromotedPost, decision.subject_id).created_at
+
+
+def statement_for(session: Session, decision: Decision) -> dict[str, Any]:
+    version, clause = clause_of(session, decision)
+    url = f"{settings.public_url()}/policy/v{version.number}#clause-{clause.id}"
+    return statement_of_reasons(
+        decision, clause, content_date=_content_date(session, decision), clause_url=url
+    )
+
+
+def notice_of(session: Session, decision_id: int) -> Notice:
+    found = session.scalars(select(Notice).where(Notice.decision_id == decision_id)).first()
+    if found is None:
+        raise NotFoundError("notice for decision", decision_id)
+    return found
