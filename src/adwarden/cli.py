@@ -16,8 +16,9 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 import adwarden.models  # noqa: F401  (every table and the audit guard)
@@ -26,6 +27,8 @@ from adwarden.auth.services import actor_for, create_user, user_by_email
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import ListFormat, ListKind, Role
 from adwarden.domain.errors import AdwardenError
+from adwarden.enforcement.models import Decision
+from adwarden.enforcement.services import notice_of, statement_for
 from adwarden.lists.services import (
     ImportResult,
     VersionSummary,
@@ -35,6 +38,7 @@ from adwarden.lists.services import (
 from adwarden.policy.loader import Policy, load_policy
 from adwarden.policy.services import policy_of, publish_policy, version_by_number
 from adwarden.policy.services import versions as policy_versions
+from adwarden.policy.subjects import advertiser_facts
 from adwarden.scenario.loader import build_scenario, read_scenario
 from adwarden.screening.batch import entity_type as batch_entity_type
 from adwarden.screening.batch import match_record, read_batch, read_pairs, score_pairs, screen_batch
@@ -44,6 +48,7 @@ from adwarden.screening.scoring import DEFAULT_THRESHOLD
 from adwarden.screening.services import import_and_screen
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
+from adwarden.store.queries import get
 
 app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 users = typer.Typer(no_args_is_help=True, help="Manage users.")
@@ -489,3 +494,71 @@ def policy_show(
         typer.echo("\nversions:")
         for version in history:
             typer.echo(f"  v{version.number}  {version.created_at:%Y-%m-%d}  {version.changelog}")
+
+
+decisions_app = typer.Typer(no_args_is_help=True, help="Inspect decisions and their reasons.")
+app.add_typer(decisions_app, name="decisions")
+
+
+def _decision_record(session: Session, decision: Decision) -> dict[str, Any]:
+    names = advertiser_facts(session, decision.advertiser_id).facts["names"]
+    return {
+        "id": decision.id,
+        "subject": {
+            "level": decision.level.value,
+            "id": decision.subject_id,
+            "label": decision.subject_label,
+        },
+        "advertiser": {"id": decision.advertiser_id, "names": names},
+        "outcome": decision.outcome.value,
+        "clause": decision.clause_id,
+        "policy_hash": decision.policy_hash,
+        "status": decision.status.value,
+        "decided_by": decision.decided_by_label,
+        "automated_detection": decision.automated_detection,
+        "automated_decision": decision.automated_decision,
+        "starts_at": decision.starts_at.isoformat(),
+        "ends_at": decision.ends_at.isoformat() if decision.ends_at else None,
+    }
+
+
+@decisions_app.command("list")
+def decisions_list(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """Every decision, newest first: subject, level, outcome, clause, status, who, when."""
+    with _opened() as database, database.sessions() as session:
+        rows = session.scalars(select(Decision).order_by(Decision.id.desc())).all()
+        records = [_decision_record(session, decision) for decision in rows]
+    if as_json:
+        typer.echo(json.dumps({"decisions": records}, ensure_ascii=False, indent=2))
+        return
+    for item in records:
+        typer.echo(
+            f"{item['id']:>5}  {item['status']:<10} {item['subject']['level']:<10} "
+            f"{item['outcome']:<18} clause {item['clause']:<6} {item['starts_at'][:10]}  "
+            f"{item['subject']['label']}  ({item['decided_by']})"
+        )
+
+
+@decisions_app.command("show")
+def decisions_show(
+    decision_id: Annotated[int, typer.Argument(help="the decision's id")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """The full statement of reasons and the notice text of one decision."""
+    with _opened() as database, database.sessions() as session:
+        decision = get(session, Decision, decision_id)
+        record = _decision_record(session, decision)
+        record["facts"] = decision.facts
+        record["facts_summary"] = decision.facts_summary
+        record["evidence"] = decision.evidence
+        record["statement_of_reasons"] = statement_for(session, decision)
+        record["notice"] = notice_of(session, decision.id).body_text
+    if as_json:
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(record["notice"])
+    typer.echo("Statement of reasons (DSA Transparency Database v2 fields):")
+    for key, value in record["statement_of_reasons"].items():
+        typer.echo(f"  {key}: {value}")

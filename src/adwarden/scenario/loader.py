@@ -10,13 +10,18 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adwarden.auth.services import create_user
+from adwarden.auth.services import actor_for, create_user, user_by_email
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import Role
+from adwarden.domain.enums import Role, SubjectLevel, TaskStatus
 from adwarden.domain.errors import AdwardenError
+from adwarden.enforcement.models import ReviewTask
+from adwarden.enforcement.services import apply_policy, decide
 from adwarden.lists.formats import read_list
+from adwarden.policy.loader import load_policy
+from adwarden.policy.services import publish_policy
 from adwarden.registry.inputs import AccountIn, OrganicPostIn, PersonRoleIn
 from adwarden.registry.services import (
     add_organic_post,
@@ -28,14 +33,18 @@ from adwarden.registry.services import (
 from adwarden.scenario.schema import (
     ScenarioAccount,
     ScenarioAdvertiser,
+    ScenarioEnforcementFile,
     ScenarioListsFile,
     ScenarioMeta,
     ScenarioPeopleFile,
     ScenarioUnownedAccountsFile,
     ScenarioUsersFile,
 )
-from adwarden.screening.services import import_and_screen
+from adwarden.screening.index import list_keys
+from adwarden.screening.models import ScreeningHit
+from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.inputs import PromotedPostIn
+from adwarden.serving.models import PromotedPost
 from adwarden.serving.services import create_campaign, create_promoted_post
 
 M = TypeVar("M", bound=BaseModel)
@@ -54,6 +63,7 @@ class Scenario:
     unowned_accounts: ScenarioUnownedAccountsFile
     users: ScenarioUsersFile
     lists: ScenarioListsFile
+    enforcement: ScenarioEnforcementFile | None = None
 
 
 @dataclass
@@ -100,6 +110,9 @@ def read_scenario(folder: Path) -> Scenario:
         lists=_read(folder / "lists.yaml", ScenarioListsFile)
         if (folder / "lists.yaml").exists()
         else ScenarioListsFile(lists=[]),
+        enforcement=_read(folder / "enforcement.yaml", ScenarioEnforcementFile)
+        if (folder / "enforcement.yaml").exists()
+        else None,
     )
     _cross_check(scenario)
     return scenario
@@ -176,6 +189,56 @@ def _build_accounts(
             add_organic_post(session, actor, row.id, OrganicPostIn.model_validate(post))
 
 
+def _staff(session: Session, email: str) -> Actor:
+    return actor_for(user_by_email(session, email), Source.scenario)
+
+
+def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
+    """What the demo's staff do once everything exists: publish the policy, review hits,
+    apply the policy to every advertiser and promoted post, decide the review tasks."""
+    plan = scenario.enforcement
+    if plan is None:
+        return
+    system = Actor.system(Source.scenario)
+    policy = load_policy((scenario.folder / plan.policy_file).resolve())
+    publish_policy(session, _staff(session, plan.published_by), policy, plan.changelog)
+    lists = list_keys(session)
+    for item in plan.hit_reviews:
+        hit = session.scalars(
+            select(ScreeningHit).where(
+                ScreeningHit.list_id == lists[item.list],
+                ScreeningHit.entry_id == item.entry,
+                ScreeningHit.subject_type == "advertiser",
+                ScreeningHit.subject_id == built.advertisers[item.advertiser],
+            )
+        ).one()
+        review = HitReview.confirm if item.review == "confirm" else HitReview.dismiss
+        review_hit(session, _staff(session, item.by), hit.id, review, item.reason)
+    for advertiser_id in built.advertisers.values():
+        apply_policy(session, system, SubjectLevel.advertiser, advertiser_id)
+    for post_id in session.scalars(select(PromotedPost.id).order_by(PromotedPost.id)).all():
+        apply_policy(session, system, SubjectLevel.post, post_id)
+    for decision in plan.decisions:
+        advertiser_id = built.advertisers[decision.advertiser]
+        task = session.scalars(
+            select(ReviewTask).where(
+                ReviewTask.level == SubjectLevel.advertiser,
+                ReviewTask.subject_id == advertiser_id,
+                ReviewTask.clause_id == decision.clause,
+                ReviewTask.status == TaskStatus.open,
+            )
+        ).one()
+        decide(
+            session,
+            _staff(session, decision.by),
+            SubjectLevel.advertiser,
+            advertiser_id,
+            decision.clause,
+            decision.facts_summary,
+            task_id=task.id,
+        )
+
+
 def build_scenario(session: Session, scenario: Scenario) -> Built:
     """Create everything in the caller's transaction. Passwords are random and returned once."""
     actor = Actor.system(Source.scenario)
@@ -224,4 +287,5 @@ def build_scenario(session: Session, scenario: Scenario) -> Built:
             advertiser_id=built.advertisers[user.advertiser] if user.advertiser else None,
         )
         built.logins.append((user.email, user.role, password, user.advertiser))
+    _enforce(session, scenario, built)
     return built

@@ -7,6 +7,7 @@ a real business.
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
@@ -155,3 +156,31 @@ class ScenarioList(Input):
 
 class ScenarioListsFile(Input):
     lists: list[ScenarioList]
+
+
+class ScenarioHitReview(Input):
+    """A reviewer's call on a screening hit: which list entry, which advertiser, and why."""
+
+    list: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+    entry: str
+    advertiser: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    review: Literal["confirm", "dismiss"]
+    by: str
+    reason: Text
+
+
+class ScenarioDecision(Input):
+    """A staff member's decision on an advertiser's review task."""
+
+    advertiser: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    clause: str
+    by: str
+    facts_summary: Text
+
+
+class ScenarioEnforcementFile(Input):
+    policy_file: str = Field(description="the policy to publish, relative to the scenario folder")
+    published_by: str
+    changelog: Text
+    hit_reviews: list[ScenarioHitReview] = Field(default_factory=list)
+    decisions: list[ScenarioDecision] = Field(default_factory=list)
