@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlalchemy import func, select
+from test_cli import run
 
 from adwarden.domain.enums import DecisionStatus, Outcome, TaskStatus
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
@@ -63,3 +67,26 @@ def test_the_demo_decides_what_the_case_calls_for(db: Database) -> None:
             .where(OrganicPost.account_id.in_([a.id for a in kaspersky_accounts]))
         )
         assert (organic or 0) > 0
+
+
+def test_decisions_from_the_shell(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    built = run("--db", url, "demo", "--no-serve")
+    assert built.returncode == 0, built.stderr
+    listed = run("--db", url, "decisions", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    decisions = json.loads(listed.stdout)["decisions"]
+    kaspersky = next(d for d in decisions if d["clause"] == "3.1")
+    assert kaspersky["advertiser"]["names"][:2] == ["Kaspersky Lab", "AO Kaspersky Lab"]
+    assert (kaspersky["outcome"], kaspersky["status"]) == ("off_board", "active")
+    shown = run("--db", url, "decisions", "show", str(kaspersky["id"]), "--json")
+    assert shown.returncode == 0, shown.stderr
+    detail = json.loads(shown.stdout)
+    assert (
+        detail["statement_of_reasons"]["decision_ground"] == "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+    )
+    assert "Clause 3.1" in detail["notice"]
+    assert detail["evidence"][0]["list"] == "dhs-bod-17-01"
+    text = run("--db", url, "decisions", "show", str(kaspersky["id"]))
+    assert "How to appeal" in text.stdout
+    assert run("--db", url, "decisions", "show", "999").returncode == 2
