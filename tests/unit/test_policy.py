@@ -222,3 +222,11 @@ def test_nothing_fires_on_clean_facts() -> None:
     verdict = evaluate(load_policy(DEFAULT), advertiser())
     assert verdict.fired == ()
     assert verdict.strongest is None
+
+
+def test_every_fact_is_documented() -> None:
+    doc = (DEFAULT.parents[1] / "docs" / "policy.md").read_text(encoding="utf-8")
+    for level, facts in FACTS.items():
+        assert f"### {level.value}" in doc
+        for name, fact in facts.items():
+            assert f"| `{name}` | `{fact.type}` |" in doc, f"{level.value}.{name} is undocumented"

@@ -1,7 +1,8 @@
 """Clause conditions in CEL, through the Rust-backed `common-expression-language` binding.
 
-It was chosen by measuring: on the same condition it evaluates in about 7 µs
-where the pure-Python `cel-python` takes about 300 µs (bench/policy.py).
+It was chosen by measuring (`make bench-policy`): on the default policy's own
+conditions and facts it compiles about 10 times and evaluates about 5 times
+faster than the pure-Python `cel-python`, and the two agree on every condition.
 """
 
 from __future__ import annotations
