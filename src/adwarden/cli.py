@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,8 +28,9 @@ from adwarden.auth.services import actor_for, create_user, user_by_email
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import ListFormat, ListKind, Role
 from adwarden.domain.errors import AdwardenError
+from adwarden.enforcement.consistency import consistency
 from adwarden.enforcement.models import Decision
-from adwarden.enforcement.services import notice_of, statement_for
+from adwarden.enforcement.services import notice_of, published, statement_for
 from adwarden.lists.services import (
     ImportResult,
     VersionSummary,
@@ -39,6 +41,7 @@ from adwarden.policy.loader import Policy, load_policy
 from adwarden.policy.services import policy_of, publish_policy, version_by_number
 from adwarden.policy.services import versions as policy_versions
 from adwarden.policy.subjects import advertiser_facts
+from adwarden.policy.whatif import what_if
 from adwarden.scenario.loader import build_scenario, read_scenario
 from adwarden.screening.batch import entity_type as batch_entity_type
 from adwarden.screening.batch import match_record, read_batch, read_pairs, score_pairs, screen_batch
@@ -562,3 +565,51 @@ def decisions_show(
     typer.echo("Statement of reasons (DSA Transparency Database v2 fields):")
     for key, value in record["statement_of_reasons"].items():
         typer.echo(f"  {key}: {value}")
+
+
+@policy.command("whatif")
+def policy_whatif(
+    path: Annotated[Path, typer.Argument(help="the proposed policy: a file or a folder")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """Who the proposed policy would treat differently from the published one. Changes nothing."""
+    with _opened() as database, database.sessions() as session:
+        _, current = published(session)
+        changes = what_if(session, current, load_policy(path))
+    if as_json:
+        typer.echo(
+            json.dumps({"changes": [asdict(c) for c in changes]}, ensure_ascii=False, indent=2)
+        )
+        return
+    if not changes:
+        typer.echo("no subject's outcome would change")
+    for change in changes:
+        typer.echo(
+            f"{change.level.value} {change.subject_id} {change.subject}: "
+            f"{change.before} -> {change.after}  ({change.why})"
+        )
+
+
+audit_app = typer.Typer(no_args_is_help=True, help="Check that like cases are treated alike.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("consistency")
+def audit_consistency(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """Groups of subjects that trigger the same clause on the same list but stand differently."""
+    with _opened() as database, database.sessions() as session:
+        _, current = published(session)
+        found = consistency(session, current)
+    if as_json:
+        typer.echo(json.dumps({"groups": [asdict(g) for g in found]}, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        typer.echo("consistent: every group of like cases stands alike")
+    for group in found:
+        typer.echo(f"clause {group.clause_id} on {group.trigger}:")
+        for member in group.members:
+            typer.echo(
+                f"  {member.level.value} {member.subject_id} {member.subject}: {member.standing}"
+            )

@@ -90,3 +90,28 @@ def test_decisions_from_the_shell(tmp_path: Path) -> None:
     text = run("--db", url, "decisions", "show", str(kaspersky["id"]))
     assert "How to appeal" in text.stdout
     assert run("--db", url, "decisions", "show", "999").returncode == 2
+
+
+def test_what_if_and_the_consistency_audit_on_the_demo(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert run("--db", url, "demo", "--no-serve").returncode == 0
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text(
+        DEFAULT_POLICY.read_text(encoding="utf-8").replace(
+            "    condition: state_controlled || size(hits.state_media) > 0\n    outcome: off_board",
+            "    condition: state_controlled || size(hits.state_media) > 0\n    outcome: label",
+        ),
+        encoding="utf-8",
+    )
+    changed = run("--db", url, "policy", "whatif", str(proposed), "--json")
+    assert changed.returncode == 0, changed.stderr
+    found = {(c["subject"], c["before"], c["after"]) for c in json.loads(changed.stdout)["changes"]}
+    assert found == {
+        ("RT", "off_board under 3.2", "label under 3.2"),
+        ("Sputnik", "off_board under 3.2", "label under 3.2"),
+    }
+    same = run("--db", url, "policy", "whatif", str(DEFAULT_POLICY))
+    assert "no subject's outcome would change" in same.stdout
+    audit = run("--db", url, "audit", "consistency")
+    assert audit.returncode == 0, audit.stderr
+    assert "consistent" in audit.stdout

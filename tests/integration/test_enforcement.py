@@ -9,8 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import User
 from adwarden.auth.services import actor_for
 from adwarden.domain.actors import Actor, Source
@@ -27,12 +28,14 @@ from adwarden.domain.enums import (
     TaskStatus,
 )
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError
+from adwarden.enforcement.consistency import consistency
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.enforcement.notices import IncompleteNoticeError, draft_notice, send_notice
-from adwarden.enforcement.services import apply_policy, decide, lift
+from adwarden.enforcement.services import apply_policy, decide, lift, published
 from adwarden.enforcement.statement import statement_of_reasons
-from adwarden.policy.loader import load_policy
+from adwarden.policy.loader import load_policy, policy_from_text
 from adwarden.policy.services import publish_policy
+from adwarden.policy.whatif import what_if
 from adwarden.registry.inputs import AccountIn, OrganicPostIn
 from adwarden.registry.models import Account, OrganicPost
 from adwarden.registry.services import add_organic_post, create_account
@@ -385,3 +388,56 @@ def test_the_statement_of_reasons_has_the_dsa_fields(db: Database, tmp_path: Pat
     assert statement["puid"] == f"adwarden-decision-{decision_id}"
     assert statement["redress"]["answer_within_days"] == 7
     assert statement["redress"]["by"] > statement["application_date"]
+
+
+def test_what_if_reports_changed_outcomes_and_writes_nothing(db: Database, tmp_path: Path) -> None:
+    publish(db)
+    tenant = make_tenant(db, "Outlet")
+    listed(db, tmp_path, "Outlet Ltd", ListKind.state_media)
+    with db.transaction() as session:
+        apply_policy(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+    proposed_text = POLICY.read_text(encoding="utf-8").replace(
+        "    condition: state_controlled || size(hits.state_media) > 0\n    outcome: off_board",
+        "    condition: state_controlled || size(hits.state_media) > 0\n    outcome: label",
+    )
+    assert proposed_text != POLICY.read_text(encoding="utf-8")
+    with db.sessions() as session:
+        audit_rows = session.scalar(select(func.count()).select_from(AuditEvent))
+        _, current = published(session)
+        changes = what_if(session, current, policy_from_text(proposed_text, "proposal"))
+    assert [(c.subject, c.before, c.after, c.clause) for c in changes] == [
+        ("Outlet Ltd", "off_board under 3.2", "label under 3.2", "3.2")
+    ]
+    assert "state_media" in changes[0].why
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == audit_rows
+
+
+def test_the_consistency_audit_finds_like_cases_treated_differently(
+    db: Database, tmp_path: Path
+) -> None:
+    publish(db)
+    first = make_tenant(db, "Northvendor")
+    second = make_tenant(db, "Southvendor")
+    path = tmp_path / "directive.csv"
+    path.write_text("id,name\nd-1,Northvendor Ltd\nd-2,Southvendor Ltd\n", encoding="utf-8")
+    with db.transaction() as session:
+        import_and_screen(session, SYSTEM, path, ListFormat.csv, "directive", ListKind.directive)
+    reviewer = staff(db)
+    with db.transaction() as session:
+        for hit in session.scalars(
+            select(ScreeningHit).where(ScreeningHit.subject_type == "advertiser")
+        ):
+            review_hit(session, reviewer, hit.id, HitReview.confirm, "the named vendor")
+    with db.transaction() as session:
+        # alike so far: both are named, neither is decided
+        assert consistency(session, published(session)[1]) == []
+    with db.transaction() as session:
+        decide(session, reviewer, SubjectLevel.advertiser, first.advertiser_id, "3.1", SUMMARY)
+    with db.sessions() as session:
+        [group] = consistency(session, published(session)[1])
+    assert (group.clause_id, group.trigger) == ("3.1", "directive")
+    standings = {member.subject: member.standing for member in group.members}
+    assert standings["Northvendor Ltd"].startswith("off_board under 3.1")
+    assert standings["Southvendor Ltd"] == "nothing"
+    assert second.advertiser_id in {member.subject_id for member in group.members}

@@ -161,6 +161,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/review-tasks/{task_id}/close"): Case(
         first_task, lambda t: {"resolution": "Probe " * 10}, own_status=STAFF_ONLY
     ),
+    ("POST", "/api/v1/policy/whatif"): Case(
+        none, lambda t: {"policy": "clauses: []"}, own_status=STAFF_ONLY
+    ),
     # Routes without ids of their own: they must show the caller's data and nobody else's.
     ("GET", "/api/v1/me"): Case(none),
     ("GET", "/account"): Case(none),

@@ -85,12 +85,17 @@ def _clause_of(raw: Any, index: int) -> str | None:
 
 
 def _read(path: Path, problems: list[Problem]) -> PolicyFile | None:
-    name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(name, None, f"cannot read: {error}"))
+        problems.append(Problem(str(path), None, f"cannot read: {error}"))
         return None
+    return _parse(text, str(path), problems)
+
+
+def _parse(text: str, name: str, problems: list[Problem]) -> PolicyFile | None:
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
@@ -122,6 +127,12 @@ def load_policy(path: Path) -> Policy:
     problems: list[Problem] = []
     files = [(str(file), _read(file, problems)) for file in _files(path)]
     return _compile(files, problems)
+
+
+def policy_from_text(text: str, source: str) -> Policy:
+    """A policy given as YAML text (over the API, say), validated like a file."""
+    problems: list[Problem] = []
+    return _compile([(source, _parse(text, source, problems))], problems)
 
 
 def policy_from_document(document: dict[str, Any], source: str) -> Policy:

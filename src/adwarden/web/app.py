@@ -11,7 +11,16 @@ import adwarden.models  # noqa: F401  (every table and the audit guard, before a
 from adwarden import __version__
 from adwarden.store.engine import Database
 from adwarden.web import errors, pages
-from adwarden.web.api import accounts, advertisers, auth, campaigns, decisions, people, screening
+from adwarden.web.api import (
+    accounts,
+    advertisers,
+    auth,
+    campaigns,
+    decisions,
+    people,
+    policy,
+    screening,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -28,7 +37,7 @@ def create_app(db: Database) -> FastAPI:
     )
     app.state.db = db
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, advertisers, people, accounts, campaigns, screening, decisions):
+    for module in (auth, advertisers, people, accounts, campaigns, screening, decisions, policy):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(pages.router)
