@@ -149,7 +149,9 @@ def api_client(db: Database, email: str | None = None) -> Iterator[httpx.Client]
     headers = {"Authorization": f"Bearer {token_for(db, email)}"} if email else {}
     with (
         live_server(create_app(db)) as base_url,
-        httpx.Client(base_url=base_url, headers=headers, follow_redirects=False) as client,
+        httpx.Client(
+            base_url=base_url, headers=headers, follow_redirects=False, timeout=60
+        ) as client,
     ):
         yield client
 

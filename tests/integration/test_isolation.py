@@ -26,6 +26,9 @@ PUBLIC = {
     ("POST", "/logout"),
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/tokens"),
+    ("POST", "/api/v1/public/self-check"),
+    ("GET", "/self-check"),
+    ("POST", "/self-check"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"),
     ("GET", "/api/v1/docs/oauth2-redirect"),
@@ -166,6 +169,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # Routes without ids of their own: they must show the caller's data and nobody else's.
     ("GET", "/api/v1/me"): Case(none),
+    ("GET", "/api/v1/me/standing"): Case(none),
     ("GET", "/account"): Case(none),
 }
 WEB_ROUTES = {("GET", "/account")}

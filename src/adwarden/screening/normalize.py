@@ -194,3 +194,9 @@ def normalize(text: str, entity_type: EntityType = EntityType.unknown) -> NameFo
         scripts=scripts,
         notes=tuple(notes),
     )
+
+
+def warm_up() -> None:
+    """Load rigour's name data now rather than inside the first request that needs it."""
+    normalize("Warm Up", EntityType.person)
+    normalize("Warm Up Ltd", EntityType.organization)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -9,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 import adwarden.models  # noqa: F401  (every table and the audit guard, before any request)
 from adwarden import __version__
+from adwarden.screening.normalize import warm_up
 from adwarden.store.engine import Database
 from adwarden.web import errors, pages
 from adwarden.web.api import (
@@ -20,6 +22,7 @@ from adwarden.web.api import (
     people,
     policy,
     screening,
+    selfcheck,
 )
 
 API_PREFIX = "/api/v1"
@@ -36,8 +39,20 @@ def create_app(db: Database) -> FastAPI:
         redoc_url=None,
     )
     app.state.db = db
+    # rigour loads its name data on first use (seconds); do it before the first screening request
+    threading.Thread(target=warm_up, name="adwarden-warm-up", daemon=True).start()
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, advertisers, people, accounts, campaigns, screening, decisions, policy):
+    for module in (
+        auth,
+        advertisers,
+        people,
+        accounts,
+        campaigns,
+        screening,
+        decisions,
+        policy,
+        selfcheck,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(pages.router)

@@ -13,8 +13,11 @@ from sqlalchemy import func, select
 
 from adwarden import settings
 from adwarden.auth.services import authenticate, end_web_session, start_web_session
+from adwarden.policy.selfcheck import ASSUMPTION, self_check
+from adwarden.policy.services import current_version, policy_of
 from adwarden.registry.models import Account, Advertiser, OrganicPost, Person
 from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.web.api.selfcheck import clauses_out
 from adwarden.web.deps import DbSession, WebUser
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -103,3 +106,54 @@ def account(request: Request, session: DbSession, user: WebUser) -> Response:
     return templates.TemplateResponse(
         request, "account.html", {"user": user, "advertiser": advertiser}
     )
+
+
+@router.get("/self-check", response_class=HTMLResponse)
+def self_check_form(request: Request, session: DbSession, user: WebUser) -> Response:
+    version = current_version(session)
+    context: dict[str, object] = {
+        "user": user,
+        "errors": {},
+        "checked": False,
+        "version": version and version.number,
+    }
+    return templates.TemplateResponse(request, "selfcheck.html", context)
+
+
+@router.post("/self-check", response_class=HTMLResponse)
+def self_check_page(
+    request: Request,
+    session: DbSession,
+    user: WebUser,
+    names: Annotated[str, Form(max_length=3000)] = "",
+    country: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    same_origin(request)
+    given = [line.strip() for line in names.splitlines() if line.strip()][:20]
+    code = country.strip().upper()
+    errors = {}
+    if not given:
+        errors["names"] = "Enter at least one name."
+    if code and (len(code) != 2 or not code.isalpha()):
+        errors["country"] = "Use a two-letter ISO country code, such as RU, or leave it empty."
+    version = current_version(session)
+    if version is None:
+        errors["form"] = "No policy is published yet."
+    context: dict[str, object] = {
+        "user": user,
+        "errors": errors,
+        "names": names,
+        "country": country,
+        "checked": not errors,
+        "version": version and version.number,
+    }
+    if errors or version is None:
+        return templates.TemplateResponse(
+            request, "selfcheck.html", context, status_code=status.HTTP_400_BAD_REQUEST
+        )
+    policy = policy_of(version)
+    result = self_check(session, policy, given, country=code or None)
+    context.update(
+        clauses=clauses_out(policy, result.verdict), matches=result.matches, assumption=ASSUMPTION
+    )
+    return templates.TemplateResponse(request, "selfcheck.html", context)
