@@ -47,6 +47,7 @@ from adwarden.screening.batch import entity_type as batch_entity_type
 from adwarden.screening.batch import match_record, read_batch, read_pairs, score_pairs, screen_batch
 from adwarden.screening.index import ScreeningIndex, index_for, list_keys
 from adwarden.screening.matcher import Query
+from adwarden.screening.normalize import warm_up
 from adwarden.screening.scoring import DEFAULT_THRESHOLD
 from adwarden.screening.services import import_and_screen
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
@@ -171,6 +172,8 @@ def _serve(host: str, port: int) -> None:
     database = Database(state.url)
     if not _has_schema(database):
         raise fail("the database has no schema yet: run `adwarden init-db` or `adwarden demo`")
+    # rigour loads its name data on first use, for seconds: before serving, not in a request
+    warm_up()
     # Bind before announcing, so the printed URL already accepts connections
     # (and --port 0 prints the port the system chose).
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)

@@ -68,7 +68,7 @@ def test_anyone_checks_an_advertiser_without_signing_in(db: Database, tmp_path: 
 def test_the_self_check_page_works_without_javascript(db: Database, tmp_path: Path) -> None:
     publish_default_policy(db)
     lists(db, tmp_path)
-    with live_server(create_app(db)) as base, httpx.Client(base_url=base) as client:
+    with live_server(create_app(db)) as base, httpx.Client(base_url=base, timeout=60) as client:
         form = client.get("/self-check")
         assert form.status_code == 200
         assert 'label for="names"' in form.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -10,7 +9,6 @@ from fastapi.staticfiles import StaticFiles
 
 import adwarden.models  # noqa: F401  (every table and the audit guard, before any request)
 from adwarden import __version__
-from adwarden.screening.normalize import warm_up
 from adwarden.store.engine import Database
 from adwarden.web import errors, pages
 from adwarden.web.api import (
@@ -39,8 +37,6 @@ def create_app(db: Database) -> FastAPI:
         redoc_url=None,
     )
     app.state.db = db
-    # rigour loads its name data on first use (seconds); do it before the first screening request
-    threading.Thread(target=warm_up, name="adwarden-warm-up", daemon=True).start()
     api = APIRouter(prefix=API_PREFIX)
     for module in (
         auth,
