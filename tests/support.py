@@ -159,17 +159,21 @@ def api_client(db: Database, email: str | None = None) -> Iterator[httpx.Client]
 DEFAULT_POLICY = Path(__file__).resolve().parents[1] / "policies" / "ads-policy.yaml"
 
 
+def staff_actor(db: Database, role: Role = Role.reviewer) -> Actor:
+    """A new staff member of `role`, as the actor the API would make of them."""
+    email = make_staff(db, role)
+    with db.sessions() as session:
+        return actor_for(session.scalars(select(User).where(User.email == email)).one(), Source.api)
+
+
 def publish_default_policy(db: Database) -> None:
     """Publish the project's default policy, once per database."""
     with db.transaction() as session:
         if current_version(session) is not None:
             return
-    email = make_staff(db, Role.policy_admin)
+    admin = staff_actor(db, Role.policy_admin)
     with db.transaction() as session:
-        user = session.scalars(select(User).where(User.email == email)).one()
-        publish_policy(
-            session, actor_for(user, Source.api), load_policy(DEFAULT_POLICY), "Test policy."
-        )
+        publish_policy(session, admin, load_policy(DEFAULT_POLICY), "Test policy.")
 
 
 def make_decision(db: Database, tenant: Tenant) -> int:

@@ -12,9 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from adwarden.audit.models import AuditEvent
-from adwarden.auth.models import User
-from adwarden.auth.services import actor_for
-from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import (
     CampaignStatus,
     DecisionStatus,
@@ -50,7 +47,7 @@ from adwarden.serving.services import (
     update_promoted_post,
 )
 from adwarden.store.engine import Database
-from support import SYSTEM, Tenant, make_staff, make_tenant
+from support import SYSTEM, Tenant, make_tenant, staff_actor
 
 POLICY = Path(__file__).resolve().parents[2] / "policies" / "ads-policy.yaml"
 SUMMARY = (
@@ -59,15 +56,11 @@ SUMMARY = (
 )
 
 
-def staff(db: Database, role: Role = Role.reviewer) -> Actor:
-    email = make_staff(db, role)
-    with db.sessions() as session:
-        return actor_for(session.scalars(select(User).where(User.email == email)).one(), Source.api)
-
-
 def publish(db: Database) -> None:
     with db.transaction() as session:
-        publish_policy(session, staff(db, Role.policy_admin), load_policy(POLICY), "First version.")
+        publish_policy(
+            session, staff_actor(db, Role.policy_admin), load_policy(POLICY), "First version."
+        )
 
 
 def listed(db: Database, tmp_path: Path, tenant_name: str, kind: ListKind) -> None:
@@ -76,7 +69,7 @@ def listed(db: Database, tmp_path: Path, tenant_name: str, kind: ListKind) -> No
     path.write_text(f"id,name\n{kind.value}-1,{tenant_name}\n", encoding="utf-8")
     with db.transaction() as session:
         import_and_screen(session, SYSTEM, path, ListFormat.csv, f"test-{kind.value}", kind)
-    reviewer = staff(db)
+    reviewer = staff_actor(db)
     with db.transaction() as session:
         hit = session.scalars(
             select(ScreeningHit).where(
@@ -143,7 +136,7 @@ def test_off_boarding_stops_ads_leaves_organic_posts_and_lifting_restores(
         assert session.scalars(select(Decision)).all() == []
         assert session.get(Account, tenant.account_id).ads_eligible  # type: ignore[union-attr]
 
-    reviewer = staff(db)
+    reviewer = staff_actor(db)
     with db.transaction() as session:
         decision = decide(
             session,
@@ -226,7 +219,7 @@ def test_a_manual_decision_needs_a_clause_that_applies_and_a_summary(
 ) -> None:
     publish(db)
     tenant = make_tenant(db, "Plain")
-    reviewer = staff(db)
+    reviewer = staff_actor(db)
     level = SubjectLevel.advertiser
     with pytest.raises(InvalidInputError, match="at least 40 characters"), db.transaction() as s:
         decide(s, reviewer, level, tenant.advertiser_id, "3.1", "Bad company.")
@@ -307,7 +300,7 @@ def test_nothing_is_decided_without_a_published_policy(db: Database) -> None:
 def off_board(db: Database, tmp_path: Path, label: str) -> tuple[Tenant, int]:
     tenant = make_tenant(db, label)
     listed(db, tmp_path, f"{label} Ltd", ListKind.directive)
-    reviewer = staff(db)
+    reviewer = staff_actor(db)
     summary = (
         f"{label} Ltd makes the products a national security directive names; a reviewer "
         "confirmed the list entry is this advertiser."
@@ -351,7 +344,7 @@ def test_every_decision_sends_a_specific_complete_notice(db: Database, tmp_path:
 def test_a_notice_missing_a_part_cannot_be_sent(db: Database, tmp_path: Path) -> None:
     publish(db)
     _, decision_id = off_board(db, tmp_path, "Gamma")
-    reviewer = staff(db)
+    reviewer = staff_actor(db)
     policy = load_policy(POLICY)
     clause = policy.clause("3.1").clause
     with db.transaction() as session:
@@ -423,7 +416,7 @@ def test_the_consistency_audit_finds_like_cases_treated_differently(
     path.write_text("id,name\nd-1,Northvendor Ltd\nd-2,Southvendor Ltd\n", encoding="utf-8")
     with db.transaction() as session:
         import_and_screen(session, SYSTEM, path, ListFormat.csv, "directive", ListKind.directive)
-    reviewer = staff(db)
+    reviewer = staff_actor(db)
     with db.transaction() as session:
         for hit in session.scalars(
             select(ScreeningHit).where(ScreeningHit.subject_type == "advertiser")

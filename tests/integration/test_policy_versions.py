@@ -8,25 +8,15 @@ import pytest
 from sqlalchemy import select, update
 from test_cli import run
 
-from adwarden.auth.models import User
-from adwarden.auth.services import actor_for
-from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import Role
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError
 from adwarden.policy.loader import load_policy
 from adwarden.policy.models import PolicyVersion
 from adwarden.policy.services import current_version, policy_of, publish_policy, versions
 from adwarden.store.engine import Database
-from support import SYSTEM, make_staff
+from support import SYSTEM, staff_actor
 
 DEFAULT = Path(__file__).resolve().parents[2] / "policies" / "ads-policy.yaml"
-
-
-def staff_actor(db: Database, role: Role) -> Actor:
-    email = make_staff(db, role)
-    with db.sessions() as session:
-        user = session.scalars(select(User).where(User.email == email)).one()
-        return actor_for(user, Source.api)
 
 
 def test_a_policy_admin_publishes_versions_that_are_kept(db: Database, tmp_path: Path) -> None:

@@ -121,11 +121,6 @@ def _other_active_effects(session: Session, advertiser_id: int, but: set[int]) -
     return [decision.effects for decision in rows if decision.id not in but]
 
 
-def _end(decision: Decision, actor: Actor, status: DecisionStatus, reason: str) -> None:
-    decision.status = status
-    decision.status_reason = reason
-
-
 def _decide(
     session: Session,
     actor: Actor,
@@ -183,7 +178,8 @@ def _decide(
             old.effects,
             _other_active_effects(session, advertiser_id, {old.id, decision.id}),
         )
-        _end(old, actor, DecisionStatus.superseded, f"superseded by decision {decision.id}")
+        old.status = DecisionStatus.superseded
+        old.status_reason = f"superseded by decision {decision.id}"
         old.superseded_by = decision.id
         record(session, actor, "decision", "supersede", old.id, reason=f"by decision {decision.id}")
     decision.effects = apply_outcome(session, subject.level, subject.subject_id, clause.outcome)
@@ -339,7 +335,8 @@ def lift(
     )
     others = _other_active_effects(session, decision.advertiser_id, {decision.id})
     restore(session, decision.effects, others)
-    _end(decision, actor, status, reason.strip())
+    decision.status = status
+    decision.status_reason = reason.strip()
     return decision
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adwarden.audit.services import record, record_created
@@ -347,8 +347,3 @@ def list_hits(
         query = query.where(ScreeningHit.subject_id == subject_id)
     query = query.order_by(ScreeningHit.score.desc(), ScreeningHit.id)
     return page(session, query, offset=offset, limit=limit)
-
-
-def hit_counts(session: Session) -> dict[HitStatus, int]:
-    rows = session.execute(select(ScreeningHit.status, func.count()).group_by(ScreeningHit.status))
-    return {status: count for status, count in rows}
