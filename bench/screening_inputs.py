@@ -9,7 +9,6 @@ a date of birth and a nationality).
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,20 +18,9 @@ from pathlib import Path
 
 from followthemoney.types import registry
 
+from adwarden.settings import shared_data
 
-def _shared_data() -> Path:
-    """`../shared/data` beside the checkout, or ADWARDEN_SHARED_DATA, or the workspace copy."""
-    override = os.environ.get("ADWARDEN_SHARED_DATA")
-    candidates = [Path(override)] if override else []
-    candidates += [parent / "shared" / "data" for parent in Path(__file__).resolve().parents]
-    candidates.append(Path("/work/shared/data"))
-    for candidate in candidates:
-        if (candidate / "SOURCES.md").is_file():
-            return candidate
-    raise SystemExit("shared/data not found beside the checkout: set ADWARDEN_SHARED_DATA")
-
-
-DATA = _shared_data()
+DATA = shared_data()
 EVAL = DATA / "eval"
 LISTS = DATA / "lists"
 

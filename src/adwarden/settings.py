@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///adwarden-demo.db"
 
@@ -20,3 +21,33 @@ COOKIE_SECURE = os.environ.get("ADWARDEN_COOKIE_SECURE", "0") == "1"
 def public_url() -> str:
     """Where the public site lives, for links in notices and statements of reasons."""
     return (os.environ.get("ADWARDEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+
+# Where the workspace keeps its copy of the shared public data, for clones made elsewhere.
+WORKSPACE_SHARED_DATA = Path("/work/shared/data")
+
+
+class SharedDataMissingError(LookupError):
+    """The shared public data folder (lists, evaluation sets) could not be found."""
+
+
+def shared_data() -> Path:
+    """The public data read in place: ADWARDEN_SHARED_DATA if set (and then only there),
+    else `shared/data` beside the checkout, else the workspace copy. A folder counts only
+    if it holds SOURCES.md."""
+    override = os.environ.get("ADWARDEN_SHARED_DATA")
+    if override:
+        if (Path(override) / "SOURCES.md").is_file():
+            return Path(override)
+        raise SharedDataMissingError(
+            f"ADWARDEN_SHARED_DATA={override} is not the shared data folder (no SOURCES.md there)"
+        )
+    candidates = [parent / "shared" / "data" for parent in Path(__file__).resolve().parents]
+    candidates.append(WORKSPACE_SHARED_DATA)
+    for candidate in candidates:
+        if (candidate / "SOURCES.md").is_file():
+            return candidate
+    raise SharedDataMissingError(
+        "shared/data (with SOURCES.md) not found beside the checkout: "
+        "set ADWARDEN_SHARED_DATA to its folder"
+    )

@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from test_cli import run
 
-from adwarden.domain.enums import DecisionStatus, Outcome, TaskStatus
+from adwarden.domain.enums import DecisionStatus, ListKind, Outcome, TaskStatus
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
+from adwarden.lists.models import WatchList
 from adwarden.registry.models import Account, OrganicPost
 from adwarden.scenario.loader import build_scenario, read_scenario
 from adwarden.store.engine import Database
@@ -53,8 +54,38 @@ def test_the_demo_decides_what_the_case_calls_for(db: Database) -> None:
             ("Kaspersky Lab", "3.1", TaskStatus.decided),
             ("Kaspersky Lab", "6.1", TaskStatus.open),
         ]
-        # every decision has its notice
-        assert session.scalar(select(func.count()).select_from(Notice)) == len(decisions)
+        # everyone was screened against the published OFAC SDN list, read in place
+        sdn = session.scalars(select(WatchList).where(WatchList.slug == "ofac-sdn")).one()
+        assert (sdn.kind, [v.entry_count for v in sdn.versions]) == (ListKind.sanctions, [7379])
+        # the directive entry cites where the directive is published
+        directive = next(e for e in kaspersky.evidence if e["entry_id"] == "bod-17-01")
+        assert directive["source_url"].startswith("https://www.cisa.gov/")
+        # every decision has its notice, and each answers the case file's questions for
+        # its own subject: the clause, the facts, the evidence, what stops and what goes on
+        notices = {n.decision_id: n for n in session.scalars(select(Notice))}
+        assert set(notices) == {d.id for d in decisions}
+        letter = notices[kaspersky.id].body_text
+        for answer in (
+            "Clause 3.1 Products barred by a national government security directive",
+            "Binding Operational Directive 17-01",  # the facts
+            "listed 2017-09-13",  # the directive as evidence, with its date and source
+            "source: https://www.cisa.gov/news-events/directives/bod-17-01",
+            "@kaspersky, @e_kaspersky",  # what stops
+            "organic posts stay up",  # what goes on
+            "decided by reviewer@adwarden.example",
+            "/self-check",  # what others must do to avoid the same
+        ):
+            assert answer in letter, answer
+        rt, sputnik = (notices[d.id].body_text for d in decisions if d.clause_id == "3.2")
+        assert "entry sm-rt “RT”" in rt
+        assert "sm-sputnik" not in rt
+        assert "entry sm-sputnik “Sputnik”" in sputnik
+        assert "sm-rt" not in sputnik
+        for post in rejected:  # each rejected post's notice quotes what matched in it
+            quoted = notices[post.id].body_text
+            for item in post.evidence:
+                assert f"{item['rule']} '{item['matched']}' at characters" in quoted
+                assert "of the post, for crypto_offering: “" in quoted
         # ads stop, organic posting stays: the accounts are still there with their posts
         kaspersky_accounts = session.scalars(
             select(Account).where(Account.advertiser_id == built.advertisers["kaspersky-lab"])

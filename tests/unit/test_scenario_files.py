@@ -68,3 +68,41 @@ def test_unknown_person_and_broken_yaml_are_named(tmp_path: Path) -> None:
     (folder / "users.yaml").write_text("users: [unclosed", "utf-8")
     with pytest.raises(ScenarioError, match=r"users\.yaml: not valid YAML"):
         read_scenario(folder)
+
+
+def test_a_list_comes_from_exactly_one_place(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path)
+    lists = folder / "lists.yaml"
+    text = lists.read_text("utf-8")
+    lists.write_text(
+        text.replace(
+            "  - shared: lists/ofac-sdn\n", "  - shared: lists/ofac-sdn\n    file: x.csv\n"
+        ),
+        "utf-8",
+    )
+    with pytest.raises(ScenarioError, match="list ofac-sdn: give exactly one of `file` and"):
+        read_scenario(folder)
+    lists.write_text(text.replace("  - shared: lists/ofac-sdn\n", "  - kind: sanctions\n"), "utf-8")
+    with pytest.raises(ScenarioError, match=r"lists\.yaml: .*give exactly one of `file` and"):
+        read_scenario(folder)
+
+
+def test_a_shared_list_that_is_not_there_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = copy_scenario(tmp_path)
+    lists = folder / "lists.yaml"
+    lists.write_text(
+        lists.read_text("utf-8").replace("shared: lists/ofac-sdn", "shared: lists/ofac-sdm"),
+        "utf-8",
+    )
+    with pytest.raises(ScenarioError, match=r"list ofac-sdn: .*lists/ofac-sdm does not exist"):
+        read_scenario(folder)
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    monkeypatch.setenv("ADWARDEN_SHARED_DATA", str(empty))
+    with pytest.raises(
+        ScenarioError,
+        match=rf"list ofac-sdm?.*ADWARDEN_SHARED_DATA={empty} is not the shared data folder",
+    ):
+        read_scenario(folder)

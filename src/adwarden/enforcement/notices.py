@@ -91,11 +91,22 @@ class NoticeDraft:
         return "\n".join(parts) + "\n"
 
 
+def _entry_says(item: dict[str, object]) -> str:
+    """What the list itself records about an entry: program, date, notes, where published."""
+    programs = item.get("programs")
+    said = [", ".join(str(p) for p in programs)] if isinstance(programs, list) and programs else []
+    said += [f"listed {item['listed_on']}"] if item.get("listed_on") else []
+    said += [str(item["notes"])] if item.get("notes") else []
+    said += [f"source: {item['source_url']}"] if item.get("source_url") else []
+    return f". The list records: {'; '.join(said)}" if said else ""
+
+
 def _evidence_line(item: dict[str, object]) -> str:
     if "entry_id" in item:
         return (
             f"{item['list']} entry {item['entry_id']} “{item['entry_name']}” matched the name "
-            f"“{item['subject_name']}” (score {float(str(item['score'])):.2f}): {item['explanation']}"
+            f"“{item['subject_name']}” (score {float(str(item['score'])):.2f}): "
+            f"{item['explanation']}{_entry_says(item)}"
         )
     return str(item.get("description") or item)
 
@@ -147,7 +158,9 @@ def draft_notice(session: Session, decision: Decision, clause: Clause) -> Notice
     appeal = (
         f"Appeal free of charge from this notice in your advertiser area by {deadline:%Y-%m-%d}. "
         f"A person other than the one who decided answers within {clause.appeal_sla_days} days. "
-        f"Statement of reasons: {settings.public_url()}/decisions/{decision.id}"
+        f"Statement of reasons: {settings.public_url()}/decisions/{decision.id}. "
+        f"The policy is public; anyone can check a set of facts against it at "
+        f"{settings.public_url()}/self-check"
     )
     decided = (
         "decided automatically"

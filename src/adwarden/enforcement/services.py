@@ -83,9 +83,25 @@ def published(session: Session) -> tuple[PolicyVersion, Policy]:
     return version, policy_of(version)
 
 
+def _value_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(f"“{item}”" for item in value) if value else "none"
+    return f"“{value}”" if isinstance(value, str) else str(value)
+
+
+def _fact_words(name: str, value: Any) -> list[str]:
+    """A fact as a reader takes it in: maps such as `hits` only by their non-empty keys."""
+    if isinstance(value, dict):
+        named = [f"{name}.{key} is {_value_words(v)}" for key, v in value.items() if v]
+        return named or [f"{name} is empty"]
+    return [f"{name} is {_value_words(value)}"]
+
+
 def summarise(subject: SubjectFacts, firing: Firing) -> str:
     """The facts a clause read, and what backs them, in words."""
-    parts = [f"{name} = {value!r}" for name, value in firing.facts.items()]
+    parts = [part for name, value in firing.facts.items() for part in _fact_words(name, value)]
     lines = [f"{subject.label}: clause {firing.clause_id} ({firing.title}) applies because "
              + "; ".join(parts) + "."]  # fmt: skip
     for item in firing.evidence:

@@ -15,6 +15,9 @@ from typing import Protocol
 
 from adwarden.policy.document import ClassifierRule
 
+# characters of the post quoted either side of a match, so a reader sees it in context
+CONTEXT = 30
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -26,10 +29,20 @@ class Evidence:
     start: int | None = None  # span in the post text; None for the landing domain
     end: int | None = None
 
-    def describe(self) -> str:
-        if self.start is None:
+    def describe(self, text: str = "") -> str:
+        """The rule and what it matched; given the post's text, the passage it matched in."""
+        if self.start is None or self.end is None:
             return f"landing domain {self.matched!r} is listed for {self.category}"
-        return f"{self.rule} {self.matched!r} at characters {self.start}-{self.end}"
+        where = f"{self.rule} {self.matched!r} at characters {self.start}-{self.end}"
+        if not text:
+            return where
+        left, right = max(0, self.start - CONTEXT), min(len(text), self.end + CONTEXT)
+        passage = (
+            ("…" if left else "")
+            + " ".join(text[left:right].split())
+            + ("…" if right < len(text) else "")
+        )
+        return f"{where} of the post, for {self.category}: “{passage}”"
 
 
 class Classifier(Protocol):

@@ -61,12 +61,16 @@ def _evidence(loaded: LoadedClause, subject: SubjectFacts) -> list[dict[str, Any
         kinds.setdefault(fact, set()).add(dotted or indexed)
     quoted = set(_QUOTED.findall(source))
     found: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
     for fact in loaded.condition.facts:
         for item in subject.evidence.get(fact, []):
             if fact in kinds and item.get("list_kind") not in kinds[fact]:
                 continue  # a hit on a list kind this clause does not read
             if fact == "categories" and quoted and item.get("category") not in quoted:
                 continue
+            if item in seen:
+                continue  # one hit can back two facts (a state-media hit: both); cite it once
+            seen.append(item)
             found.append({"fact": fact, **item})
     return found
 

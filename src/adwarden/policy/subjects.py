@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from adwarden.domain.enums import HitStatus, ListKind, SubjectLevel
-from adwarden.lists.models import WatchList
+from adwarden.lists.models import ListEntryRecord, WatchList
 from adwarden.policy.classify import Classifier
 from adwarden.registry.models import Account, Advertiser, AdvertiserName, AdvertiserPerson, Person
 from adwarden.screening.models import ScreeningHit
@@ -41,12 +41,23 @@ def _by_kind() -> dict[str, list[str]]:
 
 def _hits(
     session: Session, subject_type: str, subject_ids: list[int], statuses: set[HitStatus]
-) -> list[tuple[ScreeningHit, WatchList]]:
+) -> list[tuple[ScreeningHit, WatchList, ListEntryRecord | None]]:
     if not subject_ids:
         return []
+    # the entry as the list version that produced the hit published it
+    entry_then = and_(
+        ListEntryRecord.list_id == ScreeningHit.list_id,
+        ListEntryRecord.entry_id == ScreeningHit.entry_id,
+        ListEntryRecord.added_in <= ScreeningHit.list_version,
+        or_(
+            ListEntryRecord.removed_in.is_(None),
+            ListEntryRecord.removed_in > ScreeningHit.list_version,
+        ),
+    )
     rows = session.execute(
-        select(ScreeningHit, WatchList)
+        select(ScreeningHit, WatchList, ListEntryRecord)
         .join(WatchList, WatchList.id == ScreeningHit.list_id)
+        .outerjoin(ListEntryRecord, entry_then)
         .where(
             ScreeningHit.subject_type == subject_type,
             ScreeningHit.subject_id.in_(subject_ids),
@@ -54,10 +65,13 @@ def _hits(
         )
         .order_by(ScreeningHit.id)
     )
-    return [(hit, watch_list) for hit, watch_list in rows]
+    return [(hit, watch_list, entry) for hit, watch_list, entry in rows]
 
 
-def hit_evidence(hit: ScreeningHit, watch_list: WatchList) -> dict[str, Any]:
+def hit_evidence(
+    hit: ScreeningHit, watch_list: WatchList, entry: ListEntryRecord | None
+) -> dict[str, Any]:
+    """A hit as evidence: the match, and what the list itself says about the entry."""
     return {
         "hit_id": hit.id,
         "list": watch_list.slug,
@@ -70,6 +84,10 @@ def hit_evidence(hit: ScreeningHit, watch_list: WatchList) -> dict[str, Any]:
         "score": hit.score,
         "status": hit.status.value,
         "explanation": hit.explanation,
+        "programs": list(entry.programs) if entry else [],
+        "listed_on": entry.listed_on if entry else None,
+        "source_url": entry.source_url if entry else None,
+        "notes": entry.notes if entry else None,
     }
 
 
@@ -78,9 +96,9 @@ def _hit_facts(
 ) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
     kinds = _by_kind()
     evidence = []
-    for hit, watch_list in _hits(session, subject_type, subject_ids, statuses):
+    for hit, watch_list, entry in _hits(session, subject_type, subject_ids, statuses):
         kinds[watch_list.kind.value].append(hit.entry_id)
-        evidence.append(hit_evidence(hit, watch_list))
+        evidence.append(hit_evidence(hit, watch_list, entry))
     return kinds, evidence
 
 
@@ -191,7 +209,7 @@ def post_facts(
                 "matched": item.matched,
                 "start": item.start,
                 "end": item.end,
-                "description": item.describe(),
+                "description": item.describe(post.text),
             }
             for item in found
         ]

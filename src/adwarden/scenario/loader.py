@@ -34,6 +34,7 @@ from adwarden.scenario.schema import (
     ScenarioAccount,
     ScenarioAdvertiser,
     ScenarioEnforcementFile,
+    ScenarioList,
     ScenarioListsFile,
     ScenarioMeta,
     ScenarioPeopleFile,
@@ -46,6 +47,7 @@ from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.inputs import PromotedPostIn
 from adwarden.serving.models import PromotedPost
 from adwarden.serving.services import create_campaign, create_promoted_post
+from adwarden.settings import SharedDataMissingError, shared_data
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -128,10 +130,27 @@ def _check_lists(scenario: Scenario) -> None:
     if _duplicates(slugs):
         raise ScenarioError(f"lists.yaml: list {', '.join(_duplicates(slugs))} given twice")
     for item in scenario.lists.lists:
+        read_list(list_path(scenario, item), item.format)
+
+
+def list_path(scenario: Scenario, item: ScenarioList) -> Path:
+    """Where a scenario's list is read from; the error names lists.yaml and the missing path."""
+    where = scenario.folder / "lists.yaml"
+    if item.file is not None:
         path = scenario.folder / item.file
         if not path.is_file():
-            raise ScenarioError(f"{scenario.folder / 'lists.yaml'}: no list file {item.file}")
-        read_list(path, item.format)
+            raise ScenarioError(f"{where}: no list file {item.file}")
+        return path
+    assert item.shared is not None
+    try:
+        path = shared_data() / item.shared
+    except SharedDataMissingError as exc:
+        raise ScenarioError(
+            f"{where}: list {item.list} is read from shared data, but {exc}"
+        ) from None
+    if not path.exists():
+        raise ScenarioError(f"{where}: list {item.list}: {path} does not exist")
+    return path
 
 
 def _cross_check(scenario: Scenario) -> None:
@@ -246,7 +265,7 @@ def build_scenario(session: Session, scenario: Scenario) -> Built:
     # lists first, so that every advertiser, person and account is screened as it is created
     for item in scenario.lists.lists:
         import_and_screen(
-            session, actor, scenario.folder / item.file, item.format, item.list, item.kind
+            session, actor, list_path(scenario, item), item.format, item.list, item.kind
         )
     for person in scenario.people.people:
         built.people[person.key] = create_person(session, actor, person).id

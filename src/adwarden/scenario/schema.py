@@ -144,14 +144,28 @@ class ScenarioUsersFile(Input):
 
 
 class ScenarioList(Input):
-    """A list file of the scenario, imported before anything is screened against it."""
+    """A list of the scenario, imported before anything is screened against it: either a
+    file of the scenario's own, or a published list read in place from the shared data."""
 
-    file: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9_./-]*$", description="path inside the scenario folder"
+    file: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_./-]*$",
+        description="path inside the scenario folder",
+    )
+    shared: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_/-]*(\.[a-z0-9]+)?$",
+        description="path inside the shared public data folder (ADWARDEN_SHARED_DATA)",
     )
     list: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
     kind: ListKind
     format: ListFormat = ListFormat.csv
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ScenarioList:
+        if (self.file is None) == (self.shared is None):
+            raise ValueError(f"list {self.list}: give exactly one of `file` and `shared`")
+        return self
 
 
 class ScenarioListsFile(Input):
