@@ -13,6 +13,7 @@ from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.lists.models import WatchList
 from adwarden.registry.models import Account, OrganicPost
 from adwarden.scenario.loader import build_scenario, read_scenario
+from adwarden.screening.models import ScreeningHit
 from adwarden.store.engine import Database
 from support import DEFAULT_POLICY
 
@@ -57,6 +58,8 @@ def test_the_demo_decides_what_the_case_calls_for(db: Database) -> None:
         # everyone was screened against the published OFAC SDN list, read in place
         sdn = session.scalars(select(WatchList).where(WatchList.slug == "ofac-sdn")).one()
         assert (sdn.kind, [v.entry_count for v in sdn.versions]) == (ListKind.sanctions, [7379])
+        # no one in the scenario is on it, and no one is flagged as if they were
+        assert not session.scalars(select(ScreeningHit).where(ScreeningHit.list_id == sdn.id)).all()
         # the directive entry cites where the directive is published
         directive = next(e for e in kaspersky.evidence if e["entry_id"] == "bod-17-01")
         assert directive["source_url"].startswith("https://www.cisa.gov/")
