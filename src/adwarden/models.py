@@ -4,6 +4,7 @@ Migrations and the composition roots (web app, CLI) import this module;
 stages never do.
 """
 
+from adwarden.appeals.models import Appeal, AppealAttachment
 from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the audit guard)
 from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import ApiToken, User, WebSession
@@ -32,6 +33,8 @@ __all__ = [
     "AdvertiserName",
     "AdvertiserPerson",
     "ApiToken",
+    "Appeal",
+    "AppealAttachment",
     "AuditEvent",
     "Campaign",
     "Decision",

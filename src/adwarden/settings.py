@@ -51,3 +51,8 @@ def shared_data() -> Path:
         "shared/data (with SOURCES.md) not found beside the checkout: "
         "set ADWARDEN_SHARED_DATA to its folder"
     )
+
+
+def data_dir() -> Path:
+    """Where files that do not belong in the database live (appeal attachments)."""
+    return Path(os.environ.get("ADWARDEN_DATA_DIR") or "adwarden-data")

@@ -176,3 +176,24 @@ class TaskStatus(StrEnum):
     open = "open"
     decided = "decided"  # a reviewer made a decision from it
     closed = "closed"  # a reviewer found no decision was called for
+
+
+class AppealStatus(StrEnum):
+    open = "open"  # filed, waiting for or with a reviewer
+    decided = "decided"
+
+
+class AppealOutcome(StrEnum):
+    upheld = "upheld"  # the decision stands
+    reversed = "reversed"  # the decision was wrong: it is reversed and what it stopped restarts
+    modified = "modified"  # a different decision, under its own clause, replaces it
+
+
+class NoticeKind(StrEnum):
+    """What a message to an advertiser is about: a decision, or a step of an appeal."""
+
+    decision = "decision"
+    appeal_filed = "appeal_filed"
+    appeal_assigned = "appeal_assigned"
+    appeal_overdue = "appeal_overdue"
+    appeal_decided = "appeal_decided"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from adwarden.domain.enums import DecisionStatus, Outcome, SubjectLevel, TaskStatus
+from adwarden.domain.enums import DecisionStatus, NoticeKind, Outcome, SubjectLevel, TaskStatus
 from adwarden.store.base import Base, Record, Updated, enum_type
 
 
@@ -70,12 +70,17 @@ class ReviewTask(Record, Updated, Base):
 
 
 class Notice(Record, Base):
-    """A notice as sent: its text and HTML are kept exactly as the advertiser got them."""
+    """A message as sent to an advertiser, about a decision or a step of an appeal of it; its
+    text and HTML are kept exactly as the advertiser got them."""
 
     __tablename__ = "notices"
 
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
     advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    kind: Mapped[NoticeKind] = mapped_column(
+        enum_type(NoticeKind), default=NoticeKind.decision, server_default=NoticeKind.decision.value
+    )
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

@@ -33,6 +33,30 @@ class IncompleteNoticeError(AdwardenError):
         self.missing = missing
 
 
+Sections = list[tuple[str, list[str]]]
+
+
+def render_text(subject: str, sections: Sections) -> str:
+    """A message as e-mail-ready plain text: the subject, then each titled section."""
+    lines = [subject, ""]
+    for title, items in sections:
+        lines.append(f"{title}:")
+        lines += [f"  - {item}" if len(items) > 1 else f"  {item}" for item in items]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_html(subject: str, sections: Sections) -> str:
+    parts = [f"<h1>{html.escape(subject)}</h1>"]
+    for title, items in sections:
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        if len(items) > 1:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+        else:
+            parts.append(f"<p>{html.escape(items[0])}</p>")
+    return "\n".join(parts) + "\n"
+
+
 @dataclass(frozen=True)
 class NoticeDraft:
     decision_id: int
@@ -59,7 +83,7 @@ class NoticeDraft:
         }
         return [name for name, value in parts.items() if not value]
 
-    def sections(self) -> list[tuple[str, list[str]]]:
+    def sections(self) -> Sections:
         return [
             ("The rule", [f"Clause {self.clause}", self.clause_text]),
             ("The facts", [self.facts]),
@@ -71,24 +95,10 @@ class NoticeDraft:
         ]
 
     def text(self) -> str:
-        lines = [self.subject, ""]
-        for title, items in self.sections():
-            lines.append(f"{title}:")
-            lines += [f"  - {item}" if len(items) > 1 else f"  {item}" for item in items]
-            lines.append("")
-        return "\n".join(lines).rstrip() + "\n"
+        return render_text(self.subject, self.sections())
 
     def html(self) -> str:
-        parts = [f"<h1>{html.escape(self.subject)}</h1>"]
-        for title, items in self.sections():
-            parts.append(f"<h2>{html.escape(title)}</h2>")
-            if len(items) > 1:
-                parts.append(
-                    "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
-                )
-            else:
-                parts.append(f"<p>{html.escape(items[0])}</p>")
-        return "\n".join(parts) + "\n"
+        return render_html(self.subject, self.sections())
 
 
 def _entry_says(item: dict[str, object]) -> str:

@@ -1,0 +1,1 @@
+"""Appeals: an advertiser contests a decision; a second person answers within a deadline."""
