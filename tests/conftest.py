@@ -113,3 +113,11 @@ def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own folder for files kept outside the database (appeal attachments)."""
+    folder = tmp_path / "adwarden-data"
+    monkeypatch.setenv("ADWARDEN_DATA_DIR", str(folder))
+    return folder

@@ -19,12 +19,21 @@ from sqlalchemy import select
 from adwarden.auth.models import User
 from adwarden.auth.services import actor_for, create_user, issue_api_token
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import AdvertiserKind, Role, SubjectLevel
-from adwarden.enforcement.services import apply_policy
+from adwarden.domain.enums import (
+    AdvertiserKind,
+    HitStatus,
+    ListFormat,
+    ListKind,
+    Role,
+    SubjectLevel,
+)
+from adwarden.enforcement.services import apply_policy, decide
 from adwarden.policy.loader import load_policy
 from adwarden.policy.services import current_version, publish_policy
 from adwarden.registry.inputs import AccountIn, AdvertiserIn, PersonIn
 from adwarden.registry.services import create_account, create_advertiser, create_person
+from adwarden.screening.models import ScreeningHit
+from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.services import create_campaign, create_promoted_post
 from adwarden.store.engine import Database
@@ -189,3 +198,40 @@ def make_decision(db: Database, tenant: Tenant) -> int:
         _, acted = apply_policy(session, SYSTEM, SubjectLevel.post, post.id)
         [decision] = acted
         return decision.id
+
+
+def listed(db: Database, tmp_path: Path, tenant_name: str, kind: ListKind) -> None:
+    """Put the tenant on a list of `kind` and confirm the hit, as a reviewer would."""
+    path = tmp_path / f"{kind.value}.csv"
+    path.write_text(f"id,name\n{kind.value}-1,{tenant_name}\n", encoding="utf-8")
+    with db.transaction() as session:
+        import_and_screen(session, SYSTEM, path, ListFormat.csv, f"test-{kind.value}", kind)
+    reviewer = staff_actor(db)
+    with db.transaction() as session:
+        hit = session.scalars(
+            select(ScreeningHit).where(
+                ScreeningHit.subject_type == "advertiser",
+                ScreeningHit.subject_name == tenant_name,
+                ScreeningHit.status == HitStatus.open,
+            )
+        ).one()
+        review_hit(
+            session, reviewer, hit.id, HitReview.confirm, "the listed vendor is this advertiser"
+        )
+
+
+def off_board(db: Database, tmp_path: Path, label: str) -> tuple[Tenant, int]:
+    """A new tenant on a directive list, off-boarded under clause 3.1 by a reviewer (not the
+    one who confirmed the hit). The policy must be published."""
+    tenant = make_tenant(db, label)
+    listed(db, tmp_path, f"{label} Ltd", ListKind.directive)
+    reviewer = staff_actor(db)
+    summary = (
+        f"{label} Ltd makes the products a national security directive names; a reviewer "
+        "confirmed the list entry is this advertiser."
+    )
+    with db.transaction() as session:
+        decision = decide(
+            session, reviewer, SubjectLevel.advertiser, tenant.advertiser_id, "3.1", summary
+        )
+        return tenant, decision.id

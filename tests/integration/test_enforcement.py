@@ -15,7 +15,6 @@ from adwarden.audit.models import AuditEvent
 from adwarden.domain.enums import (
     CampaignStatus,
     DecisionStatus,
-    HitStatus,
     ListFormat,
     ListKind,
     Outcome,
@@ -47,7 +46,7 @@ from adwarden.serving.services import (
     update_promoted_post,
 )
 from adwarden.store.engine import Database
-from support import SYSTEM, Tenant, make_tenant, staff_actor
+from support import SYSTEM, Tenant, listed, make_tenant, off_board, staff_actor
 
 POLICY = Path(__file__).resolve().parents[2] / "policies" / "ads-policy.yaml"
 SUMMARY = (
@@ -60,26 +59,6 @@ def publish(db: Database) -> None:
     with db.transaction() as session:
         publish_policy(
             session, staff_actor(db, Role.policy_admin), load_policy(POLICY), "First version."
-        )
-
-
-def listed(db: Database, tmp_path: Path, tenant_name: str, kind: ListKind) -> None:
-    """Put the tenant on a list of `kind` and confirm the hit, as a reviewer would."""
-    path = tmp_path / f"{kind.value}.csv"
-    path.write_text(f"id,name\n{kind.value}-1,{tenant_name}\n", encoding="utf-8")
-    with db.transaction() as session:
-        import_and_screen(session, SYSTEM, path, ListFormat.csv, f"test-{kind.value}", kind)
-    reviewer = staff_actor(db)
-    with db.transaction() as session:
-        hit = session.scalars(
-            select(ScreeningHit).where(
-                ScreeningHit.subject_type == "advertiser",
-                ScreeningHit.subject_name == tenant_name,
-                ScreeningHit.status == HitStatus.open,
-            )
-        ).one()
-        review_hit(
-            session, reviewer, hit.id, HitReview.confirm, "the listed vendor is this advertiser"
         )
 
 
@@ -295,21 +274,6 @@ def test_nothing_is_decided_without_a_published_policy(db: Database) -> None:
     tenant = make_tenant(db, "Early")
     with pytest.raises(ConflictError, match="no policy is published"), db.transaction() as s:
         apply_policy(s, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
-
-
-def off_board(db: Database, tmp_path: Path, label: str) -> tuple[Tenant, int]:
-    tenant = make_tenant(db, label)
-    listed(db, tmp_path, f"{label} Ltd", ListKind.directive)
-    reviewer = staff_actor(db)
-    summary = (
-        f"{label} Ltd makes the products a national security directive names; a reviewer "
-        "confirmed the list entry is this advertiser."
-    )
-    with db.transaction() as session:
-        decision = decide(
-            session, reviewer, SubjectLevel.advertiser, tenant.advertiser_id, "3.1", summary
-        )
-        return tenant, decision.id
 
 
 def test_every_decision_sends_a_specific_complete_notice(db: Database, tmp_path: Path) -> None:

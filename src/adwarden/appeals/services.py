@@ -28,7 +28,7 @@ from adwarden.appeals.models import Appeal, AppealAttachment
 from adwarden.audit.services import record, record_created
 from adwarden.auth.models import User
 from adwarden.domain.actors import Actor
-from adwarden.domain.enums import AppealOutcome, AppealStatus, DecisionStatus, Role
+from adwarden.domain.enums import AppealOutcome, AppealStatus, DecisionStatus, NoticeKind, Role
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from adwarden.enforcement.models import Decision, Notice
 from adwarden.enforcement.notices import render_html, render_text
@@ -148,16 +148,47 @@ def file_appeal(
         changes={"arguments": len(points), "attachments": len(checked)},
     )  # fmt: skip
     for (name, kind), (_, data) in zip(checked, files or [], strict=True):
-        stored = AppealAttachment(
-            appeal_id=appeal.id,
-            filename=name,
-            media_type=kind.media_type,
-            size=len(data),
-            sha256=attachments.store(data),
-        )
-        record_created(session, actor, "appeal_attachment", stored, reason=f"appeal {appeal.id}")
+        _attach(session, actor, appeal, name, kind, data)
     _send(session, actor, appeal, decision, filed_message(appeal, decision, clause))
     return appeal
+
+
+def _attach(
+    session: Session,
+    actor: Actor,
+    appeal: Appeal,
+    name: str,
+    kind: attachments.FileType,
+    data: bytes,
+) -> AppealAttachment:
+    stored = AppealAttachment(
+        appeal_id=appeal.id,
+        filename=name,
+        media_type=kind.media_type,
+        size=len(data),
+        sha256=attachments.store(data),
+    )
+    record_created(session, actor, "appeal_attachment", stored, reason=f"appeal {appeal.id}")
+    session.refresh(appeal, ["attachments"])
+    return stored
+
+
+def add_attachment(
+    session: Session, actor: Actor, appeal_id: int, filename: str, data: bytes
+) -> AppealAttachment:
+    """Another file for an open appeal, from the advertiser that filed it."""
+    appeal = visible_appeal(session, actor, appeal_id)
+    if actor.role is not Role.advertiser:
+        raise ForbiddenError("only the advertiser adds files to its appeal")
+    if appeal.status is not AppealStatus.open:
+        raise ConflictError(f"appeal {appeal.id} is decided; file a new appeal to add more")
+    if len(appeal.attachments) >= attachments.MAX_PER_APPEAL:
+        raise ConflictError(
+            f"appeal {appeal.id} already has {attachments.MAX_PER_APPEAL} attachments, the most "
+            "it can hold"
+        )
+    name, kind = attachments.check(filename, data)
+    return _attach(session, actor, appeal, name, kind, data)
 
 
 def attachment_bytes(
@@ -295,7 +326,9 @@ def _earlier_texts(session: Session, appeal: Appeal, decision: Decision) -> list
     """What an answer may not repeat: the decision's notices and every earlier answer under
     the same clause (boilerplate travels between advertisers)."""
     notices = session.scalars(
-        select(Notice).where(Notice.decision_id == decision.id).order_by(Notice.id)
+        select(Notice)
+        .where(Notice.decision_id == decision.id, Notice.kind == NoticeKind.decision)
+        .order_by(Notice.id)
     )
     earlier = [(f"the notice for decision {decision.id}", n.body_text) for n in notices]
     earlier.append((f"the facts of decision {decision.id}", decision.facts_summary))
@@ -353,8 +386,6 @@ def decide_appeal(
             "it can only be upheld as it stood"
         )
     now = now or utcnow()
-    if appeal.assigned_to is None:
-        appeal.assigned_to, appeal.assigned_at = actor.user_id, now
     new_decision = None
     if answer.outcome is AppealOutcome.reversed:
         lift(session, actor, decision.id, f"reversed on appeal {appeal.id}: {text}", reversed_=True)
@@ -364,6 +395,8 @@ def decide_appeal(
         session, actor, "appeal", "decide", appeal.id, reason=text,
         changes={"outcome": answer.outcome.value, "new_decision": new_decision and new_decision.id},
     )  # fmt: skip
+    if appeal.assigned_to is None:
+        appeal.assigned_to, appeal.assigned_at = actor.user_id, now
     appeal.status = AppealStatus.decided
     appeal.outcome = answer.outcome
     appeal.answer = text

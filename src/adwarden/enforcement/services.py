@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from adwarden import settings
 from adwarden.audit.services import record, record_created
 from adwarden.domain.actors import Actor
-from adwarden.domain.enums import DecisionStatus, SubjectLevel, TaskStatus
+from adwarden.domain.enums import DecisionStatus, NoticeKind, SubjectLevel, TaskStatus
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from adwarden.enforcement.effects import apply_outcome, restore
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
@@ -401,7 +401,9 @@ def statement_for(session: Session, decision: Decision) -> dict[str, Any]:
 
 
 def notice_of(session: Session, decision_id: int) -> Notice:
-    found = session.scalars(select(Notice).where(Notice.decision_id == decision_id)).first()
+    found = session.scalars(
+        select(Notice).where(Notice.decision_id == decision_id, Notice.kind == NoticeKind.decision)
+    ).first()
     if found is None:
         raise NotFoundError("notice for decision", decision_id)
     return found

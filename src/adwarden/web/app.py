@@ -14,6 +14,7 @@ from adwarden.web import errors, pages
 from adwarden.web.api import (
     accounts,
     advertisers,
+    appeals,
     auth,
     campaigns,
     decisions,
@@ -46,6 +47,7 @@ def create_app(db: Database) -> FastAPI:
         campaigns,
         screening,
         decisions,
+        appeals,
         policy,
         selfcheck,
     ):

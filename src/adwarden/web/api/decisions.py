@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 from sqlalchemy import select
 
-from adwarden.domain.enums import DecisionStatus, Outcome, SubjectLevel, TaskStatus
+from adwarden.domain.enums import DecisionStatus, NoticeKind, Outcome, SubjectLevel, TaskStatus
 from adwarden.domain.fields import CountryCode, Text
 from adwarden.domain.inputs import Input
 from adwarden.enforcement import services
@@ -64,6 +64,7 @@ class TaskOut(Out):
 
 class NoticeOut(Out):
     decision_id: int
+    kind: NoticeKind
     subject: str
     body_text: str
     body_html: str
