@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 import adwarden.models  # noqa: F401  (every table and the audit guard, before any request)
 from adwarden import __version__
 from adwarden.store.engine import Database
-from adwarden.web import errors, pages
+from adwarden.web import console, errors, mine, pages
 from adwarden.web.api import (
     accounts,
     advertisers,
@@ -54,6 +54,8 @@ def create_app(db: Database) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(pages.router)
+    app.include_router(console.router)
+    app.include_router(mine.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
     return app

@@ -12,7 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adwarden import settings
+from adwarden.auth.services import user_for_session
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from adwarden.web.views import SignInRequiredError, WrongRoleError, error_page, sign_in_redirect
 
 
 def install(app: FastAPI) -> None:
@@ -37,19 +40,47 @@ def install(app: FastAPI) -> None:
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(NotFoundError)
-    async def _not_found(_request: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_404_NOT_FOUND)
+    async def _not_found(request: Request, exc: NotFoundError) -> Response:
+        return _answer(request, status.HTTP_404_NOT_FOUND, str(exc))
 
     @app.exception_handler(ForbiddenError)
-    async def _forbidden(_request: Request, exc: ForbiddenError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_403_FORBIDDEN)
+    async def _forbidden(request: Request, exc: ForbiddenError) -> Response:
+        return _answer(request, status.HTTP_403_FORBIDDEN, str(exc))
 
     @app.exception_handler(ConflictError)
-    async def _conflict(_request: Request, exc: ConflictError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status.HTTP_409_CONFLICT)
+    async def _conflict(request: Request, exc: ConflictError) -> Response:
+        return _answer(request, status.HTTP_409_CONFLICT, str(exc))
 
     @app.exception_handler(InvalidInputError)
-    async def _invalid(_request: Request, exc: InvalidInputError) -> JSONResponse:
+    async def _invalid(request: Request, exc: InvalidInputError) -> Response:
+        if _is_page(request):
+            return _page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
         loc = ["body", exc.field] if exc.field else ["body"]
         detail = [{"loc": loc, "msg": str(exc), "type": "value_error"}]
         return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(SignInRequiredError)
+    async def _sign_in(request: Request, _exc: SignInRequiredError) -> Response:
+        return sign_in_redirect(request)
+
+    @app.exception_handler(WrongRoleError)
+    async def _wrong_role(request: Request, exc: WrongRoleError) -> Response:
+        return _page(request, status.HTTP_403_FORBIDDEN, str(exc))
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _page(request: Request, status_code: int, message: str) -> Response:
+    """An error as a page, with the nav as the signed-in user would see it."""
+    token = request.cookies.get(settings.SESSION_COOKIE)
+    with request.app.state.db.sessions() as session:
+        user = user_for_session(session, token) if token else None
+        return error_page(request, user, status_code, message)
+
+
+def _answer(request: Request, status_code: int, message: str) -> Response:
+    if _is_page(request):
+        return _page(request, status_code, message)
+    return JSONResponse({"detail": message}, status_code)

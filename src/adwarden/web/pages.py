@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 
 from adwarden import settings
@@ -19,8 +17,8 @@ from adwarden.registry.models import Account, Advertiser, OrganicPost, Person
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.web.api.selfcheck import clauses_out
 from adwarden.web.deps import DbSession, WebUser
+from adwarden.web.views import templates
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 
@@ -47,9 +45,15 @@ def home(request: Request, session: DbSession, user: WebUser) -> Response:
     return templates.TemplateResponse(request, "home.html", {"user": user, "counts": counts})
 
 
+def _safe_next(target: str) -> str:
+    """Where to go after signing in: a path on this site only, never another host."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else ""
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, user: WebUser) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"user": user, "errors": {}})
+def login_form(request: Request, user: WebUser, next: str = "") -> Response:
+    context: dict[str, object] = {"user": user, "errors": {}, "next": _safe_next(next)}
+    return templates.TemplateResponse(request, "login.html", context)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -58,6 +62,7 @@ def login(
     session: DbSession,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     same_origin(request)
     errors = {}
@@ -71,11 +76,12 @@ def login(
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"user": None, "errors": errors, "email": email},
+            {"user": None, "errors": errors, "email": email, "next": _safe_next(next)},
             status_code=status.HTTP_400_BAD_REQUEST,
         )
     token = start_web_session(session, user)
-    response = RedirectResponse("/account", status.HTTP_303_SEE_OTHER)
+    landing = _safe_next(next) or ("/staff" if user.role.is_staff else "/my")
+    response = RedirectResponse(landing, status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         settings.SESSION_COOKIE,
         token,
