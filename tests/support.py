@@ -235,3 +235,19 @@ def off_board(db: Database, tmp_path: Path, label: str) -> tuple[Tenant, int]:
             session, reviewer, SubjectLevel.advertiser, tenant.advertiser_id, "3.1", summary
         )
         return tenant, decision.id
+
+
+def make_appeal(db: Database, tenant: Tenant, decision_id: int) -> tuple[int, int]:
+    """The tenant's user appeals the decision with one text attachment; (appeal, attachment)."""
+    from adwarden.appeals.services import file_appeal
+
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.email == tenant.user_email)).one()
+        appeal = file_appeal(
+            session,
+            actor_for(user, Source.api),
+            decision_id,
+            ["The post announced a charity raffle, not a token sale."],
+            files=[("letter.txt", b"Our letter about the raffle.")],
+        )
+        return appeal.id, appeal.attachments[0].id

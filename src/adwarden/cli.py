@@ -1,5 +1,5 @@
 """The `adwarden` command: set up a database, build the demo, serve the site, manage users,
-lists, screening and the policy."""
+lists, screening, the policy, decisions and appeals."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ from typer.core import TyperGroup
 
 import adwarden.models  # noqa: F401  (every table and the audit guard)
 from adwarden import settings
+from adwarden.appeals.metrics import appeal_metrics
+from adwarden.appeals.services import escalate_overdue, queue_query
 from adwarden.auth.services import actor_for, create_user, user_by_email
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import ListFormat, ListKind, Role
+from adwarden.domain.enums import AppealStatus, ListFormat, ListKind, Role
 from adwarden.domain.errors import AdwardenError
 from adwarden.enforcement.consistency import consistency
 from adwarden.enforcement.models import Decision
@@ -50,6 +52,7 @@ from adwarden.screening.matcher import Query
 from adwarden.screening.normalize import warm_up
 from adwarden.screening.scoring import DEFAULT_THRESHOLD
 from adwarden.screening.services import import_and_screen
+from adwarden.store.base import utcnow
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
 from adwarden.store.queries import get
@@ -616,3 +619,75 @@ def audit_consistency(
             typer.echo(
                 f"  {member.level.value} {member.subject_id} {member.subject}: {member.standing}"
             )
+
+
+appeals_app = typer.Typer(no_args_is_help=True, help="Appeals: the queue, escalation, figures.")
+app.add_typer(appeals_app, name="appeals")
+
+
+@appeals_app.command("list")
+def appeals_list(
+    all_: Annotated[bool, typer.Option("--all", help="decided appeals too")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """The appeals queue, earliest deadline first; overdue ones are marked."""
+    now = utcnow()
+    with _opened() as database, database.sessions() as session:
+        rows = session.scalars(queue_query(open_only=not all_)).all()
+        records: list[dict[str, Any]] = [
+            {
+                "id": appeal.id,
+                "decision": appeal.decision_id,
+                "clause": appeal.clause_id,
+                "status": appeal.status.value,
+                "filed_at": appeal.filed_at.isoformat(),
+                "due_at": appeal.due_at.isoformat(),
+                "overdue": appeal.status is AppealStatus.open and appeal.due_at < now,
+                "escalated": appeal.escalated_at is not None,
+                "assigned_to": appeal.assigned_to,
+                "outcome": appeal.outcome.value if appeal.outcome else None,
+            }
+            for appeal in rows
+        ]
+    if as_json:
+        typer.echo(json.dumps({"appeals": records}, ensure_ascii=False, indent=2))
+        return
+    if not records:
+        typer.echo("no appeals" if all_ else "no open appeals")
+    for item in records:
+        late = "  OVERDUE" if item["overdue"] else ""
+        typer.echo(
+            f"{item['id']:>5}  {item['status']:<8} decision {item['decision']:<6} clause "
+            f"{item['clause']:<6} due {item['due_at'][:16]}{late}"
+        )
+
+
+@appeals_app.command("escalate")
+def appeals_escalate() -> None:
+    """Escalate every open appeal past its deadline to the policy admins (run it from cron)."""
+    with _opened() as database, database.transaction() as session:
+        late = escalate_overdue(session, Actor.system(Source.cli))
+        ids = [appeal.id for appeal in late]
+    typer.echo(
+        f"escalated {len(ids)} overdue appeal(s){': ' if ids else ''}{', '.join(map(str, ids))}"
+    )
+
+
+@appeals_app.command("metrics")
+def appeals_metrics_command(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """Appeals filed, decided, open, overdue; hours to decision; outcomes per clause."""
+    with _opened() as database, database.sessions() as session:
+        figures = appeal_metrics(session)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    for key, value in figures.items():
+        if key != "by_clause":
+            typer.echo(f"{key}: {value}")
+    for clause, row in figures["by_clause"].items():
+        typer.echo(
+            f"clause {clause}: {row['decided']} decided, {row['reversed']} reversed "
+            f"({row['share_reversed']:.0%}), {row['modified']} modified"
+        )

@@ -17,7 +17,15 @@ from starlette.routing import Mount
 
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
-from support import PASSWORD, Tenant, api_client, live_server, make_decision, make_tenant
+from support import (
+    PASSWORD,
+    Tenant,
+    api_client,
+    live_server,
+    make_appeal,
+    make_decision,
+    make_tenant,
+)
 
 PUBLIC = {
     ("GET", "/"),
@@ -53,6 +61,7 @@ class Case:
     params: Callable[[Tenant], dict[str, int]]
     body: Body | None = None
     own_status: int = 200
+    upload: bool = False  # a multipart file instead of a JSON body
 
 
 def advertiser(t: Tenant) -> dict[str, int]:
@@ -79,12 +88,22 @@ def none(_t: Tenant) -> dict[str, int]:
     return {}
 
 
-# each tenant's decision, made by the `tenants` fixture
+# each tenant's decision, and its appeal with one attachment, made by the `tenants` fixture
 DECISIONS: dict[int, int] = {}
+APPEALS: dict[int, tuple[int, int]] = {}
 
 
 def decision(t: Tenant) -> dict[str, int]:
     return {"decision_id": DECISIONS[t.advertiser_id]}
+
+
+def appeal(t: Tenant) -> dict[str, int]:
+    return {"appeal_id": APPEALS[t.advertiser_id][0]}
+
+
+def attachment(t: Tenant) -> dict[str, int]:
+    appeal_id, attachment_id = APPEALS[t.advertiser_id]
+    return {"appeal_id": appeal_id, "attachment_id": attachment_id}
 
 
 def first_task(_t: Tenant) -> dict[str, int]:
@@ -164,6 +183,26 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/review-tasks/{task_id}/close"): Case(
         first_task, lambda t: {"resolution": "Probe " * 10}, own_status=STAFF_ONLY
     ),
+    ("GET", "/api/v1/decisions/{decision_id}/history"): Case(decision),
+    # Appeals: an advertiser files and follows its own; staff work the queue.
+    ("POST", "/api/v1/decisions/{decision_id}/appeals"): Case(
+        decision, lambda t: {"arguments": ["Probe argument, long enough."]}, own_status=409
+    ),
+    ("GET", "/api/v1/appeals"): Case(none),
+    ("GET", "/api/v1/appeals/metrics"): Case(none, own_status=STAFF_ONLY),
+    ("POST", "/api/v1/appeal-escalations"): Case(none, own_status=STAFF_ONLY),
+    ("GET", "/api/v1/appeals/{appeal_id}"): Case(appeal),
+    ("POST", "/api/v1/appeals/{appeal_id}/attachments"): Case(appeal, upload=True, own_status=201),
+    ("GET", "/api/v1/appeals/{appeal_id}/attachments/{attachment_id}"): Case(attachment),
+    ("POST", "/api/v1/appeals/{appeal_id}/assign"): Case(
+        appeal, lambda t: {}, own_status=STAFF_ONLY
+    ),
+    ("POST", "/api/v1/appeals/{appeal_id}/decide"): Case(
+        appeal,
+        lambda t: {"outcome": "upheld", "answer": "Probe " * 10, "points": ["Probe " * 3]},
+        own_status=STAFF_ONLY,
+    ),
+    ("GET", "/api/v1/messages"): Case(none),
     ("POST", "/api/v1/policy/whatif"): Case(
         none, lambda t: {"policy": "clauses: []"}, own_status=STAFF_ONLY
     ),
@@ -210,6 +249,8 @@ def _call(
     client: httpx.Client, method: str, path: str, case: Case, tenant: Tenant
 ) -> httpx.Response:
     url = path.format(**case.params(tenant))
+    if case.upload:
+        return client.request(method, url, files={"file": ("probe.txt", b"a probe file")})
     body = case.body(tenant) if case.body else None
     return client.request(method, url, json=body)
 
@@ -219,6 +260,7 @@ def tenants(db: Database) -> tuple[Tenant, Tenant]:
     pair = make_tenant(db, "Alpha"), make_tenant(db, "Bravo")
     for tenant in pair:
         DECISIONS[tenant.advertiser_id] = make_decision(db, tenant)
+        APPEALS[tenant.advertiser_id] = make_appeal(db, tenant, DECISIONS[tenant.advertiser_id])
     return pair
 
 

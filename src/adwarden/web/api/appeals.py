@@ -173,7 +173,7 @@ def metrics(actor: StaffActor, session: DbSession) -> dict[str, Any]:
     return appeal_metrics(session)
 
 
-@router.post("/appeals/escalate", response_model=list[AppealOut])
+@router.post("/appeal-escalations", response_model=list[AppealOut])
 def escalate(actor: StaffActor, session: DbSession) -> list[AppealOut]:
     """Escalate every open appeal past its deadline to the policy admins, now."""
     return [AppealOut.of(a) for a in services.escalate_overdue(session, actor)]
