@@ -39,7 +39,7 @@ bench-screening: $(BENCH_STAMP)
 	$(BIN)/python bench/screening.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis adwarden-demo.db*
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis adwarden-demo.db* adwarden-data test-results
 
 bench-policy: $(BENCH_STAMP)
 	$(BIN)/python bench/policy.py
