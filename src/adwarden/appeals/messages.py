@@ -31,7 +31,7 @@ def _decision_line(decision: Decision) -> str:
         f"Decision {decision.id}: {decision.outcome.value.replace('_', ' ')} for "
         f"{decision.subject_label} under clause {decision.clause_id}, made "
         f"{decision.starts_at:%Y-%m-%d}. Statement of reasons: "
-        f"{settings.public_url()}/decisions/{decision.id}"
+        f"{settings.public_url()}/my/decisions/{decision.id}"
     )
 
 

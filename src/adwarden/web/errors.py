@@ -37,7 +37,21 @@ def install(app: FastAPI) -> None:
             return await request_validation_exception_handler(
                 request, RequestValidationError([error])
             )
+        if _is_page(request):
+            return _page(request, exc.status_code, str(exc.detail))
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if _is_page(request):
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return _page(
+                request,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"Not a valid request: {where}: {first.get('msg', 'invalid')}",
+            )
+        return await request_validation_exception_handler(request, exc)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from adwarden.domain.enums import DecisionStatus, PersonRole, TaskStatus
 from adwarden.domain.fields import CountryCode, Name, ShortText
@@ -85,11 +86,16 @@ def public_self_check(body: SelfCheckIn, session: DbSession) -> dict[str, Any]:
 def my_standing(actor: AdvertiserActor, session: DbSession) -> dict[str, Any]:
     """Your decisions in force, your open reviews, and which clauses your facts meet now."""
     assert actor.advertiser_id is not None
+    return standing_of(session, actor.advertiser_id)
+
+
+def standing_of(session: Session, advertiser_id: int) -> dict[str, Any]:
+    """An advertiser's standing under the published policy; the API and the /my page show it."""
     version, policy = published(session)
     decisions = session.scalars(
         select(Decision)
         .where(
-            Decision.advertiser_id == actor.advertiser_id,
+            Decision.advertiser_id == advertiser_id,
             Decision.status == DecisionStatus.active,
         )
         .order_by(Decision.id)
@@ -98,11 +104,11 @@ def my_standing(actor: AdvertiserActor, session: DbSession) -> dict[str, Any]:
         select(func.count())
         .select_from(ReviewTask)
         .where(
-            ReviewTask.advertiser_id == actor.advertiser_id,
+            ReviewTask.advertiser_id == advertiser_id,
             ReviewTask.status == TaskStatus.open,
         )
     )
-    verdict = evaluate(policy, advertiser_facts(session, actor.advertiser_id))
+    verdict = evaluate(policy, advertiser_facts(session, advertiser_id))
     return {
         "policy_version": version.number,
         "decisions_in_force": [
