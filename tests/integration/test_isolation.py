@@ -15,6 +15,7 @@ import httpx
 import pytest
 from starlette.routing import Mount
 
+from adwarden.enforcement.services import notice_of
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
 from support import (
@@ -91,6 +92,7 @@ def none(_t: Tenant) -> dict[str, int]:
 # each tenant's decision, and its appeal with one attachment, made by the `tenants` fixture
 DECISIONS: dict[int, int] = {}
 APPEALS: dict[int, tuple[int, int]] = {}
+MESSAGES: dict[int, int] = {}
 
 
 def decision(t: Tenant) -> dict[str, int]:
@@ -104,6 +106,10 @@ def appeal(t: Tenant) -> dict[str, int]:
 def attachment(t: Tenant) -> dict[str, int]:
     appeal_id, attachment_id = APPEALS[t.advertiser_id]
     return {"appeal_id": appeal_id, "attachment_id": attachment_id}
+
+
+def message(t: Tenant) -> dict[str, int]:
+    return {"notice_id": MESSAGES[t.advertiser_id]}
 
 
 def first_task(_t: Tenant) -> dict[str, int]:
@@ -209,9 +215,62 @@ CASES: dict[tuple[str, str], Case] = {
     # Routes without ids of their own: they must show the caller's data and nobody else's.
     ("GET", "/api/v1/me"): Case(none),
     ("GET", "/api/v1/me/standing"): Case(none),
-    ("GET", "/account"): Case(none),
 }
-WEB_ROUTES = {("GET", "/account")}
+
+# Pages, called with a signed-in browser session. The staff console refuses advertiser users
+# outright; the advertiser area shows its own and answers 404 for anyone else's.
+STAFF_PAGE = 403
+PAGE_CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/account"): Case(none),
+    ("GET", "/my"): Case(none),
+    ("GET", "/my/messages"): Case(none),
+    ("GET", "/my/messages/{notice_id}"): Case(message),
+    ("GET", "/my/decisions"): Case(none),
+    ("GET", "/my/decisions/{decision_id}"): Case(decision),
+    ("POST", "/my/decisions/{decision_id}/appeal"): Case(
+        decision, lambda t: {"argument-1": "Probe argument, long enough."}, own_status=409
+    ),
+    ("GET", "/my/appeals"): Case(none),
+    ("GET", "/my/appeals/{appeal_id}"): Case(appeal),
+    ("GET", "/my/appeals/{appeal_id}/attachments/{attachment_id}"): Case(attachment),
+    ("GET", "/staff"): Case(none, own_status=STAFF_PAGE),
+    ("GET", "/staff/hits"): Case(none, own_status=STAFF_PAGE),
+    ("GET", "/staff/hits/{hit_id}"): Case(first_hit, own_status=STAFF_PAGE),
+    ("POST", "/staff/hits/{hit_id}"): Case(
+        first_hit, lambda t: {"review": "dismiss", "reason": "Probe"}, own_status=STAFF_PAGE
+    ),
+    ("GET", "/staff/tasks"): Case(none, own_status=STAFF_PAGE),
+    ("GET", "/staff/tasks/{task_id}"): Case(first_task, own_status=STAFF_PAGE),
+    ("POST", "/staff/tasks/{task_id}/decide"): Case(
+        first_task,
+        lambda t: {"clause_id": "3.1", "facts_summary": "Probe " * 10},
+        own_status=STAFF_PAGE,
+    ),
+    ("POST", "/staff/tasks/{task_id}/close"): Case(
+        first_task, lambda t: {"resolution": "Probe " * 10}, own_status=STAFF_PAGE
+    ),
+    ("GET", "/staff/appeals"): Case(none, own_status=STAFF_PAGE),
+    ("GET", "/staff/appeals/{appeal_id}"): Case(appeal, own_status=STAFF_PAGE),
+    ("GET", "/staff/appeals/{appeal_id}/attachments/{attachment_id}"): Case(
+        attachment, own_status=STAFF_PAGE
+    ),
+    ("POST", "/staff/appeals/{appeal_id}/take"): Case(appeal, lambda t: {}, own_status=STAFF_PAGE),
+    ("POST", "/staff/appeals/{appeal_id}/assign"): Case(
+        appeal, lambda t: {"reviewer_id": "1"}, own_status=STAFF_PAGE
+    ),
+    ("POST", "/staff/appeals/{appeal_id}/decide"): Case(
+        appeal,
+        lambda t: {"outcome": "upheld", "answer": "Probe " * 10, "points-0": "Probe " * 3},
+        own_status=STAFF_PAGE,
+    ),
+    ("GET", "/staff/decisions"): Case(none, own_status=STAFF_PAGE),
+    ("GET", "/staff/decisions/{decision_id}"): Case(decision, own_status=STAFF_PAGE),
+    ("POST", "/staff/decisions/{decision_id}/lift"): Case(
+        decision, lambda t: {"reason": "Probe"}, own_status=STAFF_PAGE
+    ),
+    ("GET", "/staff/advertisers"): Case(none, own_status=STAFF_PAGE),
+    ("GET", "/staff/advertisers/{advertiser_id}"): Case(advertiser, own_status=STAFF_PAGE),
+}
 
 
 def app_routes() -> set[tuple[str, str]]:
@@ -239,9 +298,9 @@ def app_routes() -> set[tuple[str, str]]:
 
 def test_every_route_is_public_or_has_an_isolation_case() -> None:
     routes = app_routes()
-    uncovered = routes - PUBLIC - set(CASES)
+    uncovered = routes - PUBLIC - set(CASES) - set(PAGE_CASES)
     assert not uncovered, f"routes without an isolation case: {sorted(uncovered)}"
-    stale = set(CASES) - routes
+    stale = (set(CASES) | set(PAGE_CASES)) - routes
     assert not stale, f"isolation cases for routes that no longer exist: {sorted(stale)}"
 
 
@@ -261,6 +320,8 @@ def tenants(db: Database) -> tuple[Tenant, Tenant]:
     for tenant in pair:
         DECISIONS[tenant.advertiser_id] = make_decision(db, tenant)
         APPEALS[tenant.advertiser_id] = make_appeal(db, tenant, DECISIONS[tenant.advertiser_id])
+        with db.sessions() as session:
+            MESSAGES[tenant.advertiser_id] = notice_of(session, DECISIONS[tenant.advertiser_id]).id
     return pair
 
 
@@ -276,8 +337,6 @@ def test_api_routes_refuse_other_advertisers_data(
     problems: list[str] = []
     with api_client(db, own.user_email) as client:
         for (method, path), case in sorted(CASES.items()):
-            if (method, path) in WEB_ROUTES:
-                continue
             if case.params(other):
                 answer = _call(client, method, path, case, other)
                 if answer.status_code not in (403, 404) or _leaks(answer, other):
@@ -290,14 +349,22 @@ def test_api_routes_refuse_other_advertisers_data(
     assert not problems, "\n".join(problems)
 
 
-def test_web_account_page_shows_only_the_signed_in_advertiser(
-    db: Database, tenants: tuple[Tenant, Tenant]
-) -> None:
+def test_pages_refuse_other_advertisers_data(db: Database, tenants: tuple[Tenant, Tenant]) -> None:
     own, other = tenants
+    problems: list[str] = []
     with live_server(create_app(db)) as base, httpx.Client(base_url=base) as client:
         signed_in = client.post("/login", data={"email": own.user_email, "password": PASSWORD})
         assert signed_in.status_code == 303
-        page = client.get("/account")
-    assert page.status_code == 200
-    assert "Alpha Ltd" in page.text
-    assert not _leaks(page, other)
+        for (method, path), case in sorted(PAGE_CASES.items()):
+            for tenant, expected in ((other, (403, 404)), (own, (case.own_status,))):
+                if tenant is other and not case.params(other):
+                    continue
+                url = path.format(**case.params(tenant))
+                body = case.body(tenant) if case.body else None
+                answer = client.request(method, url, data=body)
+                if answer.status_code not in expected or _leaks(answer, other):
+                    whose = "another advertiser's" if tenant is other else "its own"
+                    problems.append(f"{method} {path} on {whose} records: {answer.status_code}")
+        account = client.get("/account")
+    assert not problems, "\n".join(problems)
+    assert "Alpha Ltd" in account.text
