@@ -119,11 +119,11 @@ def test_the_2018_story(
     reviewer = signed_in(browser, base, REVIEWER, passwords[REVIEWER])
     reviewer.goto("/staff/tasks")
     screens(reviewer, "review-tasks")
-    reviewer.get_by_role("link", name=re.compile("Kaspersky Lab")).filter(
-        has_text="3.1"
-    ).first.click()
-    reviewer.get_by_label(re.compile("Clause")).select_option("3.1")
-    reviewer.get_by_label(re.compile("facts", re.IGNORECASE)).fill(FACTS)
+    reviewer.get_by_role("row").filter(has_text="Kaspersky Lab").filter(
+        has_text="off board"
+    ).get_by_role("link", name=re.compile(r"^Task \d+$")).click()
+    reviewer.get_by_label("Clause", exact=True).select_option("3.1")
+    reviewer.get_by_label("The facts in your words").fill(FACTS)
     screens(reviewer, "task-decision-form")
     reviewer.get_by_role("button", name=re.compile("^Decide")).click()
     expect(reviewer.get_by_role("heading", level=1)).to_contain_text("Decision")
@@ -134,10 +134,17 @@ def test_the_2018_story(
     advertiser = signed_in(browser, base, ADVERTISER, passwords[ADVERTISER])
     advertiser.goto("/my")
     screens(advertiser, "my-standing")
-    advertiser.get_by_role("link", name=re.compile("3.1")).first.click()
-    expect(advertiser.locator("main")).to_contain_text("Binding Operational Directive 17-01")
-    expect(advertiser.locator("main")).to_contain_text("organic posts")
-    screens(advertiser, "notice-and-statement")
+    advertiser.get_by_role(
+        "link", name=re.compile(r"^Decision \d+: off board .* clause 3\.1")
+    ).click()
+    notice = advertiser.get_by_role("article", name="The message as sent")
+    expect(notice).to_contain_text("Clause 3.1 Products barred by a national government")
+    expect(notice).to_contain_text("Binding Operational Directive 17-01")
+    expect(notice).to_contain_text("organic posts stay up")
+    screens(advertiser, "notice")
+    advertiser.get_by_role("link", name="Appeal this decision").click()
+    expect(advertiser.locator("main")).to_contain_text("DECISION_GROUND_INCOMPATIBLE_CONTENT")
+    screens(advertiser, "decision-statement-and-appeal-form")
     advertiser.get_by_label("Argument 1").fill(ARGUMENTS[0])
     advertiser.get_by_label("Argument 2").fill(ARGUMENTS[1])
     advertiser.get_by_role("button", name="File the appeal").click()
@@ -163,15 +170,15 @@ def test_the_2018_story(
     second.goto(f"/staff/appeals/{appeal_id}")
     second.get_by_role("button", name="Take this appeal").click()
     answer, points = ANSWERS[outcome]
-    second.get_by_label(outcome.value.capitalize()).check()
-    second.get_by_label("Answer", exact=True).fill(notice_text)
+    second.get_by_label(re.compile(f"^{outcome.value.capitalize()}")).check()
+    second.get_by_label("Your answer to the advertiser").fill(notice_text)
     for number, point in enumerate(points, 1):
         second.get_by_label(re.compile(f"addresses argument {number}")).fill(point)
     second.get_by_role("button", name="Send the answer").click()
     expect(second.locator("#answer-error")).to_contain_text("repeats")
     screens(second, "boilerplate-refused")
-    second.get_by_label(outcome.value.capitalize()).check()
-    second.get_by_label("Answer", exact=True).fill(answer)
+    second.get_by_label(re.compile(f"^{outcome.value.capitalize()}")).check()
+    second.get_by_label("Your answer to the advertiser").fill(answer)
     for number, point in enumerate(points, 1):
         second.get_by_label(re.compile(f"addresses argument {number}")).fill(point)
     second.get_by_role("button", name="Send the answer").click()
@@ -197,5 +204,5 @@ def test_the_2018_story(
         assert decision.status is expected
     eligible = kaspersky_accounts_eligible(db)
     assert eligible == ([True, True] if outcome is AppealOutcome.reversed else [False, False])
-    assert len(screens.taken) == 12
+    assert len(screens.taken) == 13
     assert all(path.stat().st_size > 1000 for path in screens.taken)
