@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -237,17 +238,41 @@ def off_board(db: Database, tmp_path: Path, label: str) -> tuple[Tenant, int]:
         return tenant, decision.id
 
 
-def make_appeal(db: Database, tenant: Tenant, decision_id: int) -> tuple[int, int]:
-    """The tenant's user appeals the decision with one text attachment; (appeal, attachment)."""
+def user_actor(db: Database, email: str) -> Actor:
+    """The user with this email, as the actor the API would make of them."""
+    with db.sessions() as session:
+        return actor_for(session.scalars(select(User).where(User.email == email)).one(), Source.api)
+
+
+def appeal_as(
+    db: Database,
+    tenant: Tenant,
+    decision_id: int,
+    arguments: list[str],
+    *,
+    files: list[tuple[str, bytes]] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """The tenant's user appeals the decision; the appeal's id."""
     from adwarden.appeals.services import file_appeal
 
     with db.transaction() as session:
-        user = session.scalars(select(User).where(User.email == tenant.user_email)).one()
-        appeal = file_appeal(
-            session,
-            actor_for(user, Source.api),
-            decision_id,
-            ["The post announced a charity raffle, not a token sale."],
-            files=[("letter.txt", b"Our letter about the raffle.")],
-        )
-        return appeal.id, appeal.attachments[0].id
+        actor = user_actor(db, tenant.user_email)
+        return file_appeal(session, actor, decision_id, arguments, files=files, now=now).id
+
+
+def make_appeal(db: Database, tenant: Tenant, decision_id: int) -> tuple[int, int]:
+    """The tenant's user appeals the decision with one text attachment; (appeal, attachment)."""
+    from adwarden.appeals.models import Appeal
+
+    appeal_id = appeal_as(
+        db,
+        tenant,
+        decision_id,
+        ["The post announced a charity raffle, not a token sale."],
+        files=[("letter.txt", b"Our letter about the raffle.")],
+    )
+    with db.sessions() as session:
+        appeal = session.get(Appeal, appeal_id)
+        assert appeal is not None
+        return appeal_id, appeal.attachments[0].id

@@ -3,7 +3,7 @@ eyes, answers that must address the appeal, reversal and modification, escalatio
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,11 +44,13 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from support import (
     Tenant,
+    appeal_as,
     listed,
     make_tenant,
     off_board,
     publish_default_policy,
     staff_actor,
+    user_actor,
 )
 
 ARGUMENTS = [
@@ -75,12 +77,6 @@ DISTINCT_ANSWERS = [
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def user_actor(db: Database, email: str) -> Actor:
-    with db.sessions() as session:
-        user = session.scalars(select(User).where(User.email == email)).one()
-        return actor_for(user, Source.api)
-
-
 def off_boarded(db: Database, tmp_path: Path, label: str = "Vendor") -> tuple[Tenant, int]:
     publish_default_policy(db)
     return off_board(db, tmp_path, label)
@@ -105,12 +101,15 @@ def actor_of(db: Database, user_id: int) -> Actor:
         return actor_for(user, Source.api)
 
 
-def filed(db: Database, tenant: Tenant, decision_id: int, **kwargs: object) -> int:
-    with db.transaction() as session:
-        appeal = file_appeal(
-            session, user_actor(db, tenant.user_email), decision_id, ARGUMENTS, **kwargs
-        )  # type: ignore[arg-type]
-        return appeal.id
+def filed(
+    db: Database,
+    tenant: Tenant,
+    decision_id: int,
+    *,
+    files: list[tuple[str, bytes]] | None = None,
+    now: datetime | None = None,
+) -> int:
+    return appeal_as(db, tenant, decision_id, ARGUMENTS, files=files, now=now)
 
 
 def test_filing_window_one_open_appeal_and_who_may_file(db: Database, tmp_path: Path) -> None:

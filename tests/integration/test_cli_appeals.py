@@ -9,15 +9,11 @@ from pathlib import Path
 from sqlalchemy import select
 from test_cli import run
 
-from adwarden.appeals.services import file_appeal
-from adwarden.auth.models import User
-from adwarden.auth.services import actor_for
-from adwarden.domain.actors import Source
 from adwarden.domain.enums import NoticeKind
 from adwarden.enforcement.models import Notice
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
-from support import off_board, publish_default_policy
+from support import appeal_as, off_board, publish_default_policy
 
 
 def test_queue_escalation_and_metrics_from_the_shell(db_url: str, tmp_path: Path) -> None:
@@ -26,16 +22,13 @@ def test_queue_escalation_and_metrics_from_the_shell(db_url: str, tmp_path: Path
         assert "no open appeals" in run("--db", db_url, "appeals", "list").stdout
         publish_default_policy(db)
         tenant, decision_id = off_board(db, tmp_path, "Late")
-        with db.transaction() as session:
-            user = session.scalars(select(User).where(User.email == tenant.user_email)).one()
-            appeal = file_appeal(
-                session,
-                actor_for(user, Source.api),
-                decision_id,
-                ["The directive is about federal systems, not advertising."],
-                now=utcnow() - timedelta(days=10),
-            )
-            appeal_id = appeal.id
+        appeal_id = appeal_as(
+            db,
+            tenant,
+            decision_id,
+            ["The directive is about federal systems, not advertising."],
+            now=utcnow() - timedelta(days=10),
+        )
         listed = run("--db", db_url, "appeals", "list")
         assert listed.returncode == 0, listed.stderr
         assert f"decision {decision_id}" in listed.stdout

@@ -7,18 +7,16 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import select
+from test_appeals import ARGUMENTS, POINTS, REAL_ANSWER
 
 from adwarden.appeals.models import Appeal
-from adwarden.appeals.services import file_appeal
 from adwarden.auth.models import User
-from adwarden.auth.services import actor_for
-from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import (
     AdvertiserKind,
     AppealOutcome,
@@ -44,6 +42,7 @@ from support import (
     PASSWORD,
     SYSTEM,
     Tenant,
+    appeal_as,
     listed,
     live_server,
     make_staff,
@@ -52,20 +51,6 @@ from support import (
     publish_default_policy,
 )
 
-ARGUMENTS = [
-    "The directive governs software on US federal systems; it says nothing about advertising.",
-    "Our 2017 ads broke no clause: the top post was about the WannaCry outbreak.",
-]
-REAL_ANSWER = (
-    "You argue that the directive concerns federal systems and not advertising, and that the "
-    "ads broke no clause. Clause 3.1 does not say the ads broke a rule: it lets us decline a "
-    "vendor whose products a government barred from its systems for security reasons, and the "
-    "directive entry was confirmed against your company name. That is why the decision stands."
-)
-POINTS = [
-    "Agreed that the directive is about federal systems; clause 3.1 uses it as evidence only.",
-    "Agreed that no ad broke a rule; the clause is about the vendor, not about the ads.",
-]
 SUMMARY = (
     "Vendor Ltd makes the products a national security directive names; the list entry was "
     "confirmed by a reviewer against the company's legal name."
@@ -90,12 +75,6 @@ def sign_in(client: httpx.Client, email: str) -> None:
     assert answer.status_code == 303, answer.text
 
 
-def user_actor(db: Database, email: str) -> Actor:
-    with db.sessions() as session:
-        user = session.scalars(select(User).where(User.email == email)).one()
-        return actor_for(user, Source.api)
-
-
 def email_of(db: Database, user_id: int | None) -> str:
     with db.sessions() as session:
         user = session.get(User, user_id)
@@ -103,12 +82,15 @@ def email_of(db: Database, user_id: int | None) -> str:
         return user.email
 
 
-def file_for(db: Database, tenant: Tenant, decision_id: int, **kwargs: object) -> int:
-    with db.transaction() as session:
-        appeal = file_appeal(
-            session, user_actor(db, tenant.user_email), decision_id, ARGUMENTS, **kwargs
-        )  # type: ignore[arg-type]
-        return appeal.id
+def file_for(
+    db: Database,
+    tenant: Tenant,
+    decision_id: int,
+    *,
+    files: list[tuple[str, bytes]] | None = None,
+    now: datetime | None = None,
+) -> int:
+    return appeal_as(db, tenant, decision_id, ARGUMENTS, files=files, now=now)
 
 
 def open_hit(db: Database, tmp_path: Path, name: str) -> int:

@@ -15,10 +15,7 @@ import httpx
 from sqlalchemy import func, select
 
 from adwarden.appeals.models import Appeal, AppealAttachment
-from adwarden.appeals.services import AppealAnswer, decide_appeal, file_appeal
-from adwarden.auth.models import User
-from adwarden.auth.services import actor_for
-from adwarden.domain.actors import Source
+from adwarden.appeals.services import AppealAnswer, decide_appeal
 from adwarden.domain.enums import AppealOutcome, NoticeKind
 from adwarden.enforcement.models import Decision, Notice
 from adwarden.enforcement.services import clause_of, notice_of
@@ -29,6 +26,7 @@ from adwarden.web.app import create_app
 from support import (
     PASSWORD,
     Tenant,
+    appeal_as,
     live_server,
     make_decision,
     make_staff,
@@ -86,10 +84,7 @@ def filed(
     files: list[tuple[str, bytes]] | None = None,
     now: datetime | None = None,
 ) -> int:
-    with db.transaction() as session:
-        user = session.scalars(select(User).where(User.email == tenant.user_email)).one()
-        actor = actor_for(user, Source.api)
-        return file_appeal(session, actor, decision_id, ARGUMENTS, files=files, now=now).id
+    return appeal_as(db, tenant, decision_id, ARGUMENTS, files=files, now=now)
 
 
 def appeals_of(db: Database, decision_id: int) -> int:
