@@ -26,7 +26,7 @@ import adwarden.models  # noqa: F401  (all tables and the audit guard)
 from adwarden.store.engine import Database
 from adwarden.store.migrate import upgrade
 
-pytest_plugins = ["ci_guard", "pytester"]
+pytest_plugins = ["ci_guard", "pytester", "browser_support"]
 
 ENGINES = ("sqlite", "postgresql")
 
