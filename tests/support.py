@@ -151,6 +151,9 @@ def live_server(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        serving = getattr(app.state, "serving", None)
+        if serving is not None:  # the lifespan that would close it is off here
+            serving.close()
 
 
 @contextmanager

@@ -22,7 +22,14 @@ from adwarden.registry.models import (
     RegistrationId,
 )
 from adwarden.screening.models import ScreeningHit
-from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.serving.models import (
+    Campaign,
+    DailySpend,
+    EligibilityVersion,
+    LedgerEvent,
+    Placement,
+    PromotedPost,
+)
 from adwarden.store.base import Base
 
 metadata = Base.metadata
@@ -37,13 +44,17 @@ __all__ = [
     "AppealAttachment",
     "AuditEvent",
     "Campaign",
+    "DailySpend",
     "Decision",
+    "EligibilityVersion",
+    "LedgerEvent",
     "ListEntryRecord",
     "ListVersion",
     "Notice",
     "OrganicPost",
     "Person",
     "PersonName",
+    "Placement",
     "PolicyVersion",
     "PromotedPost",
     "RegistrationId",

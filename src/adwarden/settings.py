@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///adwarden-demo.db"
@@ -56,3 +57,18 @@ def shared_data() -> Path:
 def data_dir() -> Path:
     """Where files that do not belong in the database live (appeal attachments)."""
     return Path(os.environ.get("ADWARDEN_DATA_DIR") or "adwarden-data")
+
+
+def serving_key() -> bytes:
+    """The key that signs impression and click URLs: ADWARDEN_SERVING_KEY (hex), or one made
+    on first use and kept in the data folder, readable by its owner only."""
+    given = os.environ.get("ADWARDEN_SERVING_KEY")
+    if given:
+        return bytes.fromhex(given)
+    path = data_dir() / "serving.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())

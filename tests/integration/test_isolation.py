@@ -41,6 +41,9 @@ PUBLIC = {
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"),
     ("GET", "/api/v1/docs/oauth2-redirect"),
+    # the ad server: a platform's pages ask it for ads; its event URLs are signed, not secret
+    ("POST", "/api/v1/serve"),
+    ("GET", "/api/v1/events/{token}"),
 }
 PUBLIC_MOUNTS = {"/static"}
 
@@ -209,6 +212,10 @@ CASES: dict[tuple[str, str], Case] = {
         own_status=STAFF_ONLY,
     ),
     ("GET", "/api/v1/messages"): Case(none),
+    ("GET", "/api/v1/placements"): Case(none, own_status=STAFF_ONLY),
+    ("POST", "/api/v1/placements"): Case(
+        none, lambda t: {"key": "probe", "reserve_cpm": "1.00"}, own_status=STAFF_ONLY
+    ),
     ("POST", "/api/v1/policy/whatif"): Case(
         none, lambda t: {"policy": "clauses: []"}, own_status=STAFF_ONLY
     ),

@@ -197,3 +197,8 @@ class NoticeKind(StrEnum):
     appeal_assigned = "appeal_assigned"
     appeal_overdue = "appeal_overdue"
     appeal_decided = "appeal_decided"
+
+
+class LedgerKind(StrEnum):
+    impression = "impression"
+    click = "click"

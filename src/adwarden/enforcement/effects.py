@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from adwarden.domain.enums import CampaignStatus, Outcome, PromotedPostStatus, SubjectLevel
 from adwarden.registry.models import Account
+from adwarden.serving.eligibility import bump
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.queries import get
 
@@ -58,6 +59,7 @@ def apply_outcome(
         post = get(session, PromotedPost, subject_id)
         effects["posts"] = [{"id": post.id, "status": post.status.value}]
         post.status = PromotedPostStatus.rejected
+    bump(session)
     return effects
 
 
@@ -81,3 +83,4 @@ def restore(session: Session, effects: Effects, still_active: Iterable[Effects])
     for item in effects.get("posts", []):
         if item["id"] not in held_elsewhere["posts"]:
             get(session, PromotedPost, item["id"]).status = PromotedPostStatus(item["status"])
+    bump(session)

@@ -1,13 +1,31 @@
-"""Tables for campaigns and the promoted posts they run."""
+"""Tables for campaigns and the promoted posts they run, the places ads are shown, and the
+ledger of what was shown and clicked.
+
+Money on the serving path is in micros (millionths of the currency unit): a CPM bid of
+250 cents is 25,000 micros per impression, so prices stay integers.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
+from adwarden.domain.enums import CampaignStatus, LedgerKind, PromotedPostStatus
 from adwarden.store.base import Base, Record, Updated, enum_type
 
 
@@ -40,6 +58,12 @@ class Campaign(Record, Updated, Base):
         server_default=false(),
         comment="paused by an enforcement decision: only lifting the decision resumes it",
     )
+    spent_micros: Mapped[int] = mapped_column(
+        BigInteger,
+        default=0,
+        server_default="0",
+        comment="lifetime spend in millionths of the currency unit; rebuilt from the ledger",
+    )
 
     promoted_posts: Mapped[list[PromotedPost]] = relationship(
         back_populates="campaign", order_by="PromotedPost.id"
@@ -58,3 +82,60 @@ class PromotedPost(Record, Updated, Base):
     status: Mapped[PromotedPostStatus] = mapped_column(enum_type(PromotedPostStatus))
 
     campaign: Mapped[Campaign] = relationship(back_populates="promoted_posts")
+
+
+class Placement(Record, Updated, Base):
+    """Where ads are shown (a feed slot, a sidebar); its reserve is the lowest price it sells at."""
+
+    __tablename__ = "placements"
+    __table_args__ = (CheckConstraint("reserve_cpm_cents >= 0", name="reserve_not_negative"),)
+
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    reserve_cpm_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerEvent(Base):
+    """One counted impression or click. Append-only: rows are inserted once per decision id and
+    kind, never changed; every spend counter can be rebuilt from these rows alone."""
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (
+        UniqueConstraint("decision_id", "kind"),
+        CheckConstraint("price_micros >= 0", name="price_not_negative"),
+        Index("ix_ledger_events_campaign_id_day", "campaign_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[LedgerKind] = mapped_column(enum_type(LedgerKind))
+    decision_id: Mapped[str] = mapped_column(String(32), comment="the ad decision it counts")
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    promoted_post_id: Mapped[int] = mapped_column(ForeignKey("promoted_posts.id"))
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"), index=True)
+    placement: Mapped[str] = mapped_column(String(64))
+    price_micros: Mapped[int] = mapped_column(BigInteger, comment="0 for clicks (CPM pricing)")
+    day: Mapped[date] = mapped_column(Date, comment="UTC day the event was counted")
+    at: Mapped[datetime] = mapped_column()
+
+
+class DailySpend(Base):
+    """Per campaign and UTC day: impressions, clicks and spend. A counter the ledger rebuilds."""
+
+    __tablename__ = "daily_spend"
+    __table_args__ = (PrimaryKeyConstraint("campaign_id", "day"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    day: Mapped[date] = mapped_column(Date)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class EligibilityVersion(Base):
+    """One row: bumped in every transaction that changes who may serve, so that serving
+    processes know their snapshot is stale (PostgreSQL also NOTIFYs them at commit)."""
+
+    __tablename__ = "eligibility_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from adwarden.audit.services import record, record_created
 from adwarden.domain.actors import Actor
-from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
-from adwarden.domain.errors import ConflictError, InvalidInputError
+from adwarden.domain.enums import CampaignStatus, PromotedPostStatus, Role
+from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError
 from adwarden.domain.fields import cents
 from adwarden.registry.models import Advertiser
 from adwarden.registry.services import validate_owned_account
+from adwarden.serving.eligibility import bump
 from adwarden.serving.inputs import (
     CampaignIn,
     CampaignPatch,
@@ -26,7 +27,7 @@ from adwarden.serving.inputs import (
     PromotedPostPatch,
     schedule_problem,
 )
-from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.serving.models import Campaign, Placement, PromotedPost
 from adwarden.store.queries import apply_changes, backdated, get, page
 
 _MONEY_FIELDS = {"daily_budget", "lifetime_budget", "bid_cpm"}
@@ -56,6 +57,7 @@ def create_campaign(
         **backdated(at),
     )
     record_created(session, actor, "campaign", campaign, changes=data.model_dump(mode="json"))
+    bump(session)
     return campaign
 
 
@@ -94,6 +96,7 @@ def update_campaign(
     changes = apply_changes(campaign, values)
     if changes:
         record(session, actor, "campaign", "update", campaign.id, changes=changes)
+        bump(session)
     return campaign
 
 
@@ -123,6 +126,7 @@ def create_promoted_post(
         status=PromotedPostStatus.active,
     )
     record_created(session, actor, "promoted_post", post, changes=data.model_dump(mode="json"))
+    bump(session)
     return post
 
 
@@ -141,6 +145,7 @@ def update_promoted_post(
     changes = apply_changes(post, patch.model_dump(exclude_none=True))
     if changes:
         record(session, actor, "promoted_post", "update", post.id, changes=changes)
+        bump(session)
     return post
 
 
@@ -154,3 +159,15 @@ def list_promoted_posts(
         .order_by(PromotedPost.id)
     )
     return page(session, stmt, offset, limit)
+
+
+def create_placement(session: Session, actor: Actor, key: str, reserve_cpm_cents: int) -> Placement:
+    """A place ads are shown, and the lowest CPM it sells at. Admins only."""
+    if actor.role is not Role.admin:
+        raise ForbiddenError("only an admin creates placements")
+    if session.scalar(select(Placement.id).where(Placement.key == key)) is not None:
+        raise ConflictError(f"placement {key!r} exists")
+    placement = Placement(key=key, reserve_cpm_cents=reserve_cpm_cents)
+    record_created(session, actor, "placement", placement)
+    bump(session)
+    return placement

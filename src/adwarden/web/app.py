@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -22,13 +24,23 @@ from adwarden.web.api import (
     policy,
     screening,
     selfcheck,
+    serve,
 )
 
 API_PREFIX = "/api/v1"
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    engine = getattr(app.state, "serving", None)
+    if engine is not None:  # its LISTEN thread and commit hook end with the app
+        engine.close()
+
+
 def create_app(db: Database) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="adwarden",
         version=__version__,
         summary="Advertiser integrity: who may advertise, what may run, and why.",
@@ -50,6 +62,7 @@ def create_app(db: Database) -> FastAPI:
         appeals,
         policy,
         selfcheck,
+        serve,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -1,0 +1,128 @@
+"""The ad server of one process: a snapshot in memory, kept fresh by eligibility changes.
+
+Requests never query the database. The snapshot is rebuilt on the first request after an
+eligibility change: from this process (a commit hook), or from any process through
+PostgreSQL's LISTEN/NOTIFY, read by a thread. Counted spend is reloaded at most once a
+second, for pacing; the hard budget check happens where events are counted (ledger.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+from adwarden import settings
+from adwarden.domain.enums import LedgerKind
+from adwarden.domain.errors import InvalidInputError
+from adwarden.serving.auction import AdRequest, FrequencyCap, Slot, run_auction
+from adwarden.serving.eligibility import CHANNEL, on_change
+from adwarden.serving.snapshot import Snapshot, load_snapshot, load_spend
+from adwarden.serving.tokens import EventClaim, sign
+from adwarden.store.engine import Database
+
+SPEND_REFRESH_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class AdDecision:
+    decision_id: str
+    slot: Slot
+    impression_token: str
+    click_token: str
+
+
+class ServingEngine:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.frequency = FrequencyCap()
+        self._snapshot: Snapshot | None = None
+        self._stale = True
+        self._spend_loaded = 0.0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._unsubscribe = on_change(self.mark_stale)
+        self._listener: threading.Thread | None = None
+        self.last_change = 0.0  # time.monotonic() of the last change heard of
+        if db.engine.dialect.name == "postgresql":
+            self._listener = threading.Thread(target=self._listen, daemon=True)
+            self._listener.start()
+
+    def mark_stale(self) -> None:
+        self.last_change = time.monotonic()
+        self._stale = True
+
+    def _listen(self) -> None:
+        url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    # a change missed while not listening is caught by rebuilding now
+                    self.mark_stale()
+                    while not self._stop.is_set():
+                        for _ in connection.notifies(timeout=0.5, stop_after=1):
+                            self.mark_stale()
+            except psycopg.OperationalError:
+                self.mark_stale()
+                self._stop.wait(1.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._unsubscribe()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+
+    def snapshot(self, now: datetime) -> Snapshot:
+        with self._lock:
+            current = self._snapshot
+            if self._stale or current is None or current.day != now.date():
+                self._stale = False  # before loading: a change during the load marks it again
+                with self.db.sessions() as session:
+                    current = self._snapshot = load_snapshot(session, now)
+                self._spend_loaded = time.monotonic()
+            elif time.monotonic() - self._spend_loaded > SPEND_REFRESH_SECONDS:
+                with self.db.sessions() as session:
+                    current.spent_today, current.spent_total = load_spend(session, now.date())
+                self._spend_loaded = time.monotonic()
+            return current
+
+    def landing_url(self, post_id: int) -> str | None:
+        current = self._snapshot
+        return current.landing.get(post_id) if current is not None else None
+
+    def decide(self, request: AdRequest, now: datetime) -> list[AdDecision]:
+        snapshot = self.snapshot(now)
+        if request.placement not in snapshot.reserves:
+            raise InvalidInputError(f"no placement {request.placement!r}", "placement")
+        with self._lock:
+            slots = run_auction(snapshot, request, now, self.frequency)
+        key = settings.serving_key()
+        issued = int(now.timestamp())
+        decisions = []
+        for slot in slots:
+            decision_id = uuid.uuid4().hex
+
+            def token(kind: LedgerKind, slot: Slot = slot, decision_id: str = decision_id) -> str:
+                return sign(
+                    EventClaim(
+                        decision_id,
+                        kind,
+                        slot.candidate.campaign_id,
+                        slot.post_id,
+                        slot.candidate.advertiser_id,
+                        request.placement,
+                        slot.price_micros,
+                        issued,
+                    ),
+                    key,
+                )
+
+            decisions.append(
+                AdDecision(decision_id, slot, token(LedgerKind.impression), token(LedgerKind.click))
+            )
+        return decisions

@@ -1,0 +1,164 @@
+"""Counting impressions and clicks: once per decision id, never for a subject an enforcement
+decision has stopped, and never past a budget by more than one impression's price.
+
+The checks run in the transaction that writes the ledger row, with the campaign row locked
+for update and the post and account rows for share. A decision that stops the campaign,
+the account or the post writes one of those rows, so the two transactions are ordered: an
+event counted after the decision committed sees it and is refused, whatever snapshot
+handed out its decision id. On SQLite the database takes one writer at a time; a write
+that finds the data changed under its reads starts again.
+
+Serving events are written with Core statements and no audit row of their own: the ledger
+is itself append-only and is the record of what was served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from adwarden.domain.enums import CampaignStatus, LedgerKind, PromotedPostStatus
+from adwarden.registry.models import Account
+from adwarden.serving.models import Campaign, DailySpend, LedgerEvent, PromotedPost
+from adwarden.serving.snapshot import MICROS_PER_CENT
+from adwarden.serving.tokens import EventClaim
+from adwarden.store.engine import Database
+
+_SQLITE_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Counted:
+    counted: bool
+    reason: str | None = None  # why not, when not
+
+
+def _stopped(
+    campaign: Campaign | None, post: PromotedPost | None, account: Account | None, now: datetime
+) -> str | None:
+    """Why this ad may not be counted now, or None."""
+    if campaign is None or post is None or account is None:
+        return "the campaign or post no longer exists"
+    if campaign.held:
+        return "the campaign is held by an enforcement decision"
+    if campaign.status is not CampaignStatus.active:
+        return f"the campaign is {campaign.status.value}"
+    if post.status is not PromotedPostStatus.active:
+        return f"the promoted post is {post.status.value}"
+    if not account.ads_eligible:
+        return f"@{account.handle} may not promote posts"
+    if campaign.ends_at is not None and now >= campaign.ends_at:
+        return "the campaign has ended"
+    return None
+
+
+def _over_budget(session: Session, campaign: Campaign, now: datetime) -> str | None:
+    today = session.scalar(
+        select(DailySpend.spent_micros).where(
+            DailySpend.campaign_id == campaign.id, DailySpend.day == now.date()
+        )
+    )
+    if (today or 0) >= campaign.daily_budget_cents * MICROS_PER_CENT:
+        return "the campaign's daily budget is spent"
+    if campaign.spent_micros >= campaign.lifetime_budget_cents * MICROS_PER_CENT:
+        return "the campaign's lifetime budget is spent"
+    return None
+
+
+def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
+    campaign = session.scalars(
+        select(Campaign).where(Campaign.id == claim.campaign_id).with_for_update()
+    ).one_or_none()
+    row = session.execute(
+        select(PromotedPost, Account)
+        .join(Account, Account.id == PromotedPost.account_id)
+        .where(PromotedPost.id == claim.promoted_post_id)
+        .with_for_update(read=True)
+    ).one_or_none()
+    post, account = (row[0], row[1]) if row else (None, None)
+    counted_before = session.scalar(
+        select(LedgerEvent.id).where(
+            LedgerEvent.decision_id == claim.decision_id, LedgerEvent.kind == claim.kind
+        )
+    )
+    if counted_before is not None:
+        return Counted(False, f"this {claim.kind.value} was already counted")
+    stopped = _stopped(campaign, post, account, now)
+    if stopped:
+        return Counted(False, stopped)
+    assert campaign is not None
+    price = claim.price_micros
+    if claim.kind is LedgerKind.click:
+        price = 0
+        shown = session.scalar(
+            select(LedgerEvent.id).where(
+                LedgerEvent.decision_id == claim.decision_id,
+                LedgerEvent.kind == LedgerKind.impression,
+            )
+        )
+        if shown is None:
+            return Counted(False, "no impression was counted for this decision")
+    else:
+        over = _over_budget(session, campaign, now)
+        if over:
+            return Counted(False, over)
+    session.execute(
+        insert(LedgerEvent).values(
+            kind=claim.kind,
+            decision_id=claim.decision_id,
+            campaign_id=claim.campaign_id,
+            promoted_post_id=claim.promoted_post_id,
+            advertiser_id=claim.advertiser_id,
+            placement=claim.placement,
+            price_micros=price,
+            day=now.date(),
+            at=now,
+        )
+    )
+    impressions, clicks = (1, 0) if claim.kind is LedgerKind.impression else (0, 1)
+    changed = session.execute(
+        update(DailySpend)
+        .where(DailySpend.campaign_id == campaign.id, DailySpend.day == now.date())
+        .values(
+            impressions=DailySpend.impressions + impressions,
+            clicks=DailySpend.clicks + clicks,
+            spent_micros=DailySpend.spent_micros + price,
+        )
+    )
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(
+            insert(DailySpend).values(
+                campaign_id=campaign.id,
+                day=now.date(),
+                impressions=impressions,
+                clicks=clicks,
+                spent_micros=price,
+            )
+        )
+    if price:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign.id)
+            .values(spent_micros=Campaign.spent_micros + price)
+        )
+    return Counted(True)
+
+
+def count_event(db: Database, claim: EventClaim, now: datetime) -> Counted:
+    """Count a verified event in its own transaction; see the module's docstring."""
+    for attempt in range(_SQLITE_RETRIES):
+        try:
+            with db.transaction() as session:
+                return _count(session, claim, now)
+        except IntegrityError:
+            # the same decision id and kind, counted by a concurrent request a moment ago
+            return Counted(False, f"this {claim.kind.value} was already counted")
+        except OperationalError as exc:
+            locked = db.engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
+            if not locked or attempt == _SQLITE_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,198 @@
+"""Serving over real HTTP on both engines: decisions, signed event URLs counted once, the
+enforcement gate (even for a decision handed out before the off-boarding), and budgets."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import func, select
+
+from adwarden.domain.enums import CampaignStatus, LedgerKind, Role, SubjectLevel
+from adwarden.enforcement.services import decide, lift
+from adwarden.serving.inputs import CampaignIn, PromotedPostIn
+from adwarden.serving.ledger import count_event
+from adwarden.serving.models import Campaign, DailySpend, LedgerEvent
+from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
+from adwarden.serving.tokens import EventClaim
+from adwarden.store.base import utcnow
+from adwarden.store.engine import Database
+from support import (
+    SYSTEM,
+    Tenant,
+    api_client,
+    make_tenant,
+    off_board,
+    publish_default_policy,
+    staff_actor,
+)
+
+
+def placement(db: Database, key: str = "feed", reserve_cents: int = 100) -> None:
+    with db.transaction() as session:
+        create_placement(session, staff_actor(db, Role.admin), key, reserve_cents)
+
+
+def running_campaign(
+    db: Database,
+    tenant: Tenant,
+    *,
+    bid: str = "5.00",
+    daily: str = "100.00",
+    lifetime: str = "1000.00",
+    landing: str | None = "https://shop.example/offer",
+) -> int:
+    with db.transaction() as session:
+        campaign = create_campaign(
+            session,
+            SYSTEM,
+            tenant.advertiser_id,
+            CampaignIn(
+                name="Running",
+                daily_budget=Decimal(daily),
+                lifetime_budget=Decimal(lifetime),
+                bid_cpm=Decimal(bid),
+                keywords=["security"],
+                status=CampaignStatus.active,
+            ),
+        )
+        create_promoted_post(
+            session,
+            SYSTEM,
+            campaign.id,
+            PromotedPostIn(account_id=tenant.account_id, text="Our offer", landing_url=landing),
+        )
+        return campaign.id
+
+
+def serve(client: httpx.Client, count: int = 3, user: str = "u1") -> list[dict[str, object]]:
+    answer = client.post(
+        "/api/v1/serve",
+        json={"placement": "feed", "count": count, "user_key": user, "keywords": ["security"]},
+    )
+    assert answer.status_code == 200, answer.text
+    decisions: list[dict[str, object]] = answer.json()["decisions"]
+    return decisions
+
+
+def hit(client: httpx.Client, url: object) -> httpx.Response:
+    return client.get(urlsplit(str(url)).path)
+
+
+def test_decisions_and_events_counted_once(db: Database) -> None:
+    placement(db)
+    first, second = make_tenant(db, "First"), make_tenant(db, "Second")
+    running_campaign(db, first, bid="5.00")
+    running_campaign(db, second, bid="3.00")
+    with api_client(db) as client:
+        decisions = serve(client, count=2)
+        assert [d["advertiser_id"] for d in decisions] == [
+            first.advertiser_id,
+            second.advertiser_id,
+        ]
+        assert [d["price"] for d in decisions] == ["0.003", "0.001"]  # second price, then reserve
+        top = decisions[0]
+        assert client.get(urlsplit(str(top["click_url"])).path).json() == {
+            "counted": False,
+            "reason": "no impression was counted for this decision",
+        }
+        assert hit(client, top["impression_url"]).json() == {"counted": True, "reason": None}
+        assert hit(client, top["impression_url"]).json() == {
+            "counted": False,
+            "reason": "this impression was already counted",
+        }
+        click = hit(client, top["click_url"])
+        assert click.status_code == 302
+        assert click.headers["location"] == "https://shop.example/offer"
+        path = urlsplit(str(top["impression_url"])).path
+        forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+        refused = client.get(forged)
+        assert refused.status_code == 403
+        assert "signature does not match" in refused.json()["detail"]
+        unknown = client.post(
+            "/api/v1/serve", json={"placement": "nowhere", "user_key": "u1", "keywords": []}
+        )
+        assert unknown.status_code == 422
+    with db.sessions() as session:
+        events = session.execute(select(LedgerEvent.kind, LedgerEvent.price_micros)).all()
+        assert sorted((kind.value, price) for kind, price in events) == [
+            ("click", 0),
+            ("impression", 3000),
+        ]
+        spend = session.scalars(select(DailySpend)).one()
+        assert (spend.impressions, spend.clicks, spend.spent_micros) == (1, 1, 3000)
+
+
+def test_an_off_boarding_stops_ads_at_once_even_for_decisions_handed_out_before(
+    db: Database, tmp_path: Path
+) -> None:
+    placement(db)
+    publish_default_policy(db)
+    tenant, first_decision = off_board(db, tmp_path, "Gated")
+    reviewer = staff_actor(db)
+    with db.transaction() as session:  # reversed: the tenant may serve again
+        lift(session, reviewer, first_decision, "reversed to test the gate", reversed_=True)
+    running_campaign(db, tenant)
+    with api_client(db) as client:
+        [before] = serve(client, count=1)
+        assert before["advertiser_id"] == tenant.advertiser_id
+        # a reviewer off-boards the advertiser again after that decision id was handed out
+        with db.transaction() as session:
+            again = decide(
+                session,
+                reviewer,
+                SubjectLevel.advertiser,
+                tenant.advertiser_id,
+                "3.1",
+                "Gated Ltd makes the products a national security directive names; confirmed.",
+            )
+        assert hit(client, before["impression_url"]).json() == {
+            "counted": False,
+            "reason": "the campaign is held by an enforcement decision",
+        }
+        assert serve(client, count=1, user="u2") == []  # and nothing more is handed out
+        with db.transaction() as session:  # a reversal restores serving just as fast
+            lift(session, reviewer, again.id, "reversed again", reversed_=True)
+        [after] = serve(client, count=1, user="u3")
+        assert after["advertiser_id"] == tenant.advertiser_id
+        assert hit(client, after["impression_url"]).json()["counted"] is True
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(LedgerEvent)) == 1
+
+
+def claims(campaign: Campaign, post_id: int, price: int, n: int) -> list[EventClaim]:
+    return [
+        EventClaim(
+            uuid.uuid4().hex,
+            LedgerKind.impression,
+            campaign.id,
+            post_id,
+            campaign.advertiser_id,
+            "feed",
+            price,
+            int(time.time()),
+        )
+        for _ in range(n)
+    ]
+
+
+def test_budgets_are_never_overspent_by_more_than_one_impression(db: Database) -> None:
+    tenant = make_tenant(db, "Thrifty")
+    # a daily budget of 0.02 is 20,000 micros; at 6,000 an impression the fourth one is
+    # the last counted (18,000 spent before it), whatever was handed out
+    campaign_id = running_campaign(db, tenant, daily="0.02", lifetime="1.00")
+    with db.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        post_id = campaign.promoted_posts[0].id
+    results = [count_event(db, claim, utcnow()) for claim in claims(campaign, post_id, 6_000, 10)]
+    assert [r.counted for r in results] == [True] * 4 + [False] * 6
+    assert results[-1].reason == "the campaign's daily budget is spent"
+    with db.sessions() as session:
+        spent = session.get(Campaign, campaign_id).spent_micros  # type: ignore[union-attr]
+    assert 20_000 <= spent <= 20_000 + 6_000
+    assert spent == 24_000
