@@ -17,7 +17,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
@@ -52,6 +52,8 @@ from adwarden.screening.matcher import Query
 from adwarden.screening.normalize import warm_up
 from adwarden.screening.scoring import DEFAULT_THRESHOLD
 from adwarden.screening.services import import_and_screen
+from adwarden.serving.ledger import rebuild_check
+from adwarden.serving.models import LedgerEvent
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
@@ -691,3 +693,34 @@ def appeals_metrics_command(
             f"clause {clause}: {row['decided']} decided, {row['reversed']} reversed "
             f"({row['share_reversed']:.0%}), {row['modified']} modified"
         )
+
+
+ledger_app = typer.Typer(no_args_is_help=True, help="The serving ledger and its counters.")
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("rebuild")
+def ledger_rebuild(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """Recount every campaign's daily and lifetime spend from the ledger alone and compare it
+    with the stored counters. Exits 1 when any differs."""
+    with _opened() as database, database.sessions() as session:
+        found = rebuild_check(session)
+        events = session.scalar(select(func.count()).select_from(LedgerEvent)) or 0
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"events": events, "mismatches": [asdict(m) for m in found]}, default=str, indent=2
+            )
+        )
+    elif not found:
+        typer.echo(f"the counters agree with the ledger ({events} events)")
+    for mismatch in [] if as_json else found:
+        when = mismatch.day.isoformat() if mismatch.day else "lifetime"
+        typer.echo(
+            f"campaign {mismatch.campaign_id} {when}: counters (impressions, clicks, micros) "
+            f"{mismatch.counter}, ledger {mismatch.ledger}"
+        )
+    if found:
+        raise typer.Exit(1)

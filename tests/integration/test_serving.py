@@ -3,6 +3,7 @@ enforcement gate (even for a decision handed out before the off-boarding), and b
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from decimal import Decimal
@@ -10,7 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from test_cli import run
 
 from adwarden.domain.enums import CampaignStatus, LedgerKind, Role, SubjectLevel
 from adwarden.enforcement.services import decide, lift
@@ -196,3 +198,33 @@ def test_budgets_are_never_overspent_by_more_than_one_impression(db: Database) -
         spent = session.get(Campaign, campaign_id).spent_micros  # type: ignore[union-attr]
     assert 20_000 <= spent <= 20_000 + 6_000
     assert spent == 24_000
+
+
+def test_the_counters_can_be_rebuilt_from_the_ledger(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        tenant = make_tenant(db, "Counted")
+        campaign_id = running_campaign(db, tenant)
+        with db.sessions() as session:
+            campaign = session.get(Campaign, campaign_id)
+            assert campaign is not None
+            post_id = campaign.promoted_posts[0].id
+        for claim in claims(campaign, post_id, 5_000, 3):
+            assert count_event(db, claim, utcnow()).counted
+        agreed = run("--db", db_url, "ledger", "rebuild")
+        assert agreed.returncode == 0, agreed.stderr
+        assert agreed.stdout.strip() == "the counters agree with the ledger (3 events)"
+        with db.transaction() as session:  # a counter changed behind the ledger's back
+            session.execute(
+                update(DailySpend)
+                .where(DailySpend.campaign_id == campaign_id)
+                .values(spent_micros=DailySpend.spent_micros + 1)
+            )
+        differs = run("--db", db_url, "ledger", "rebuild", "--json")
+        assert differs.returncode == 1
+        [mismatch] = json.loads(differs.stdout)["mismatches"]
+        assert mismatch["campaign_id"] == campaign_id
+        assert mismatch["counter"] == [3, 0, 15_001]
+        assert mismatch["ledger"] == [3, 0, 15_000]
+    finally:
+        db.dispose()

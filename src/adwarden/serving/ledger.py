@@ -15,9 +15,9 @@ is itself append-only and is the record of what was served.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -162,3 +162,47 @@ def count_event(db: Database, claim: EventClaim, now: datetime) -> Counted:
             if not locked or attempt == _SQLITE_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    campaign_id: int
+    day: date | None  # None: the campaign's lifetime spend
+    counter: tuple[int, int, int]  # impressions, clicks, spend in micros, as stored
+    ledger: tuple[int, int, int]  # the same, summed from the ledger
+
+
+def rebuild_check(session: Session) -> list[Mismatch]:
+    """Every spend counter against the ledger alone; an empty list means they all agree."""
+    impression, click = LedgerKind.impression, LedgerKind.click
+    summed = {
+        (campaign_id, day): (int(shown or 0), int(clicked or 0), int(spent or 0))
+        for campaign_id, day, shown, clicked, spent in session.execute(
+            select(
+                LedgerEvent.campaign_id,
+                LedgerEvent.day,
+                func.sum(case((LedgerEvent.kind == impression, 1), else_=0)),
+                func.sum(case((LedgerEvent.kind == click, 1), else_=0)),
+                func.sum(LedgerEvent.price_micros),
+            ).group_by(LedgerEvent.campaign_id, LedgerEvent.day)
+        )
+    }
+    stored = {
+        (row.campaign_id, row.day): (row.impressions, row.clicks, row.spent_micros)
+        for row in session.scalars(select(DailySpend))
+    }
+    found = [
+        Mismatch(campaign_id, day, stored.get(key, (0, 0, 0)), summed.get(key, (0, 0, 0)))
+        for key in sorted(set(summed) | set(stored))
+        for campaign_id, day in [key]
+        if stored.get(key, (0, 0, 0)) != summed.get(key, (0, 0, 0))
+    ]
+    lifetime: dict[int, int] = {}
+    for (campaign_id, _), (_, _, spent) in summed.items():
+        lifetime[campaign_id] = lifetime.get(campaign_id, 0) + spent
+    for campaign_id, spent in session.execute(select(Campaign.id, Campaign.spent_micros)):
+        if spent != lifetime.get(campaign_id, 0):
+            found.append(
+                Mismatch(campaign_id, None, (0, 0, spent), (0, 0, lifetime.get(campaign_id, 0)))
+            )
+    return found
