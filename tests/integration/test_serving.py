@@ -14,8 +14,8 @@ import httpx
 from sqlalchemy import func, select, update
 from test_cli import run
 
-from adwarden.domain.enums import CampaignStatus, LedgerKind, Role, SubjectLevel
-from adwarden.enforcement.services import decide, lift
+from adwarden.domain.enums import CampaignStatus, LedgerKind, ListKind, Role, SubjectLevel
+from adwarden.enforcement.services import decide, lift, notice_of
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Campaign, DailySpend, LedgerEvent
@@ -23,10 +23,15 @@ from adwarden.serving.services import create_campaign, create_placement, create_
 from adwarden.serving.tokens import EventClaim
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
+from adwarden.web.app import create_app
 from support import (
+    PASSWORD,
     SYSTEM,
     Tenant,
     api_client,
+    listed,
+    live_server,
+    make_staff,
     make_tenant,
     off_board,
     publish_default_policy,
@@ -228,3 +233,40 @@ def test_the_counters_can_be_rebuilt_from_the_ledger(db_url: str) -> None:
         assert mismatch["ledger"] == [3, 0, 15_000]
     finally:
         db.dispose()
+
+
+def test_an_off_boarding_states_the_unspent_budget(db: Database, tmp_path: Path) -> None:
+    publish_default_policy(db)
+    tenant = make_tenant(db, "Prepaid")
+    campaign_id = running_campaign(db, tenant, lifetime="1000.00")
+    with db.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        post_id = campaign.promoted_posts[0].id
+    for claim in claims(campaign, post_id, 5_000, 2):  # 0.01 spent
+        assert count_event(db, claim, utcnow()).counted
+    listed(db, tmp_path, "Prepaid Ltd", ListKind.directive)
+    reviewer = staff_actor(db)
+    with db.transaction() as session:
+        decision = decide(
+            session,
+            reviewer,
+            SubjectLevel.advertiser,
+            tenant.advertiser_id,
+            "3.1",
+            "Prepaid Ltd makes the products a national security directive names; confirmed.",
+        )
+        decision_id = decision.id
+    with db.sessions() as session:
+        notice = notice_of(session, decision_id).body_text
+    assert "Your unspent budget:" in notice
+    assert "campaign “Running”: 999.99 USD prepaid and not spent when it paused" in notice
+    shown = "Campaign “Running”: 999.99 USD prepaid and not spent when it paused."
+    with live_server(create_app(db)) as base:
+        for email, page in (
+            (make_staff(db), f"/staff/decisions/{decision_id}"),
+            (tenant.user_email, f"/my/decisions/{decision_id}"),
+        ):
+            with httpx.Client(base_url=base) as client:
+                client.post("/login", data={"email": email, "password": PASSWORD})
+                assert shown in client.get(page).text, page

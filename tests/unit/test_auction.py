@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from adwarden.serving.auction import AdRequest, FrequencyCap, paced, run_auction
-from adwarden.serving.snapshot import Candidate, Snapshot, per_impression
+from adwarden.serving.money import per_impression
+from adwarden.serving.snapshot import Candidate, Snapshot
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 RESERVE = per_impression(100)  # 1.00 CPM

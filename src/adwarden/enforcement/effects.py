@@ -16,13 +16,24 @@ from adwarden.domain.enums import CampaignStatus, Outcome, PromotedPostStatus, S
 from adwarden.registry.models import Account
 from adwarden.serving.eligibility import bump
 from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.store.queries import get
 
 Effects = dict[str, list[dict[str, Any]]]
 
 
 def _hold(campaign: Campaign) -> dict[str, Any]:
-    before = {"id": campaign.id, "status": campaign.status.value, "held": campaign.held}
+    before = {
+        "id": campaign.id,
+        "status": campaign.status.value,
+        "held": campaign.held,
+        # prepaid and not spent when the campaign stopped: shown with the decision
+        "name": campaign.name,
+        "currency": campaign.currency,
+        "unspent_micros": max(
+            0, campaign.lifetime_budget_cents * MICROS_PER_CENT - campaign.spent_micros
+        ),
+    }
     campaign.held = True
     if campaign.status is CampaignStatus.active:
         campaign.status = CampaignStatus.paused

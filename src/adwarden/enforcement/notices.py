@@ -23,6 +23,7 @@ from adwarden.enforcement.statement import appeal_deadline
 from adwarden.policy.document import Clause
 from adwarden.registry.models import Account
 from adwarden.serving.models import Campaign
+from adwarden.serving.money import words as money_words
 
 
 class IncompleteNoticeError(AdwardenError):
@@ -69,6 +70,7 @@ class NoticeDraft:
     continues: tuple[str, ...]
     until: str
     appeal: str
+    money: tuple[str, ...] = ()  # unspent prepaid budget of the campaigns it paused
 
     def missing(self) -> list[str]:
         parts = {
@@ -90,6 +92,7 @@ class NoticeDraft:
             ("The evidence", list(self.evidence)),
             ("What stops", list(self.stops)),
             ("What goes on", list(self.continues)),
+            *([("Your unspent budget", list(self.money))] if self.money else []),
             ("How long", [self.until]),
             ("How to appeal", [self.appeal]),
         ]
@@ -158,6 +161,15 @@ def _stops_and_continues(session: Session, decision: Decision) -> tuple[list[str
     return ([], [])
 
 
+def _unspent(decision: Decision) -> tuple[str, ...]:
+    paused = [c for c in decision.effects.get("campaigns", []) if c.get("unspent_micros")]
+    return tuple(
+        f"campaign “{c['name']}”: {money_words(c['unspent_micros'], c['currency'])} prepaid and "
+        "not spent when it paused"
+        for c in paused
+    )
+
+
 def draft_notice(session: Session, decision: Decision, clause: Clause) -> NoticeDraft:
     stops, continues = _stops_and_continues(session, decision)
     review = decision.starts_at + timedelta(days=clause.rereview_days)
@@ -189,6 +201,7 @@ def draft_notice(session: Session, decision: Decision, clause: Clause) -> Notice
         continues=tuple(continues),
         until=until,
         appeal=appeal,
+        money=_unspent(decision),
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from adwarden.domain.enums import CampaignStatus, LedgerKind, PromotedPostStatus
 from adwarden.registry.models import Account
 from adwarden.serving.models import Campaign, DailySpend, LedgerEvent, PromotedPost
-from adwarden.serving.snapshot import MICROS_PER_CENT
+from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.serving.tokens import EventClaim
 from adwarden.store.engine import Database
 

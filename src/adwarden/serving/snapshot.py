@@ -16,14 +16,7 @@ from adwarden.domain.enums import CampaignStatus, PromotedPostStatus
 from adwarden.registry.models import Account
 from adwarden.serving.eligibility import current_version
 from adwarden.serving.models import Campaign, DailySpend, Placement, PromotedPost
-
-MICROS_PER_CENT = 10_000
-IMPRESSIONS_PER_MILLE = 1_000
-
-
-def per_impression(cpm_cents: int) -> int:
-    """A CPM in cents as the price of one impression, in micros."""
-    return cpm_cents * MICROS_PER_CENT // IMPRESSIONS_PER_MILLE
+from adwarden.serving.money import MICROS_PER_CENT, per_impression
 
 
 @dataclass(frozen=True)

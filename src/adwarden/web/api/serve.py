@@ -21,7 +21,7 @@ from adwarden.serving.auction import AdRequest
 from adwarden.serving.engine import ServingEngine
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Placement
-from adwarden.serving.snapshot import MICROS_PER_CENT
+from adwarden.serving.money import in_units
 from adwarden.serving.tokens import EventTokenError, verify
 from adwarden.store.base import utcnow
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
@@ -29,7 +29,6 @@ from adwarden.web.api.schemas import ErrorOut, Out
 from adwarden.web.deps import DbSession, StaffActor
 
 router = APIRouter(tags=["serving"])
-MICROS_PER_UNIT = 100 * MICROS_PER_CENT
 
 
 def engine_of(request: Request) -> ServingEngine:
@@ -99,7 +98,7 @@ def serve(body: ServeIn, request: Request) -> ServeOut:
                 campaign_id=decision.slot.candidate.campaign_id,
                 promoted_post_id=decision.slot.post_id,
                 advertiser_id=decision.slot.candidate.advertiser_id,
-                price=Decimal(decision.slot.price_micros) / MICROS_PER_UNIT,
+                price=in_units(decision.slot.price_micros),
                 impression_url=f"{base}/{decision.impression_token}",
                 click_url=f"{base}/{decision.click_token}",
             )
