@@ -212,6 +212,7 @@ CASES: dict[tuple[str, str], Case] = {
         own_status=STAFF_ONLY,
     ),
     ("GET", "/api/v1/messages"): Case(none),
+    ("GET", "/api/v1/advertisers/{advertiser_id}/report"): Case(advertiser),
     ("GET", "/api/v1/placements"): Case(none, own_status=STAFF_ONLY),
     ("POST", "/api/v1/placements"): Case(
         none, lambda t: {"key": "probe", "reserve_cpm": "1.00"}, own_status=STAFF_ONLY
@@ -238,6 +239,8 @@ PAGE_CASES: dict[tuple[str, str], Case] = {
         decision, lambda t: {"argument-1": "Probe argument, long enough."}, own_status=409
     ),
     ("GET", "/my/appeals"): Case(none),
+    ("GET", "/my/report"): Case(none),
+    ("GET", "/my/report.csv"): Case(none),
     ("GET", "/my/appeals/{appeal_id}"): Case(appeal),
     ("GET", "/my/appeals/{appeal_id}/attachments/{attachment_id}"): Case(attachment),
     ("GET", "/staff"): Case(none, own_status=STAFF_PAGE),

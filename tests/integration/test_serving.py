@@ -270,3 +270,42 @@ def test_an_off_boarding_states_the_unspent_budget(db: Database, tmp_path: Path)
             with httpx.Client(base_url=base) as client:
                 client.post("/login", data={"email": email, "password": PASSWORD})
                 assert shown in client.get(page).text, page
+
+
+def test_the_advertiser_reads_its_results_as_a_chart_a_table_and_a_csv(db: Database) -> None:
+    tenant = make_tenant(db, "Reported")
+    campaign_id = running_campaign(db, tenant)
+    with db.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        post_id = campaign.promoted_posts[0].id
+    for claim in claims(campaign, post_id, 5_000, 3):
+        assert count_event(db, claim, utcnow()).counted
+    today = utcnow().date().isoformat()
+    with api_client(db, tenant.user_email) as client:
+        rows = client.get(f"/api/v1/advertisers/{tenant.advertiser_id}/report").json()
+        assert rows == [
+            {
+                "day": today,
+                "campaign_id": campaign_id,
+                "campaign": "Running",
+                "impressions": 3,
+                "clicks": 0,
+                "spend": "0.015",
+                "currency": "USD",
+            }
+        ]
+        csv_text = client.get(
+            f"/api/v1/advertisers/{tenant.advertiser_id}/report", params={"format": "csv"}
+        ).text
+        assert csv_text.splitlines() == [
+            "day,campaign_id,campaign,impressions,clicks,spend,currency",
+            f"{today},{campaign_id},Running,3,0,0.015000,USD",
+        ]
+    with live_server(create_app(db)) as base, httpx.Client(base_url=base) as browser:
+        browser.post("/login", data={"email": tenant.user_email, "password": PASSWORD})
+        page = browser.get("/my/report").text
+        assert '<svg role="img" aria-label="Spend by day and campaign"' in page
+        assert "<script" not in page
+        assert "0.02 USD" in page  # 0.015 to the cent (half to even), in the table
+        assert browser.get("/my/report.csv").text == csv_text

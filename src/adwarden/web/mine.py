@@ -35,9 +35,12 @@ from adwarden.enforcement.services import clause_of, notice_of, statement_for
 from adwarden.enforcement.statement import appeal_deadline
 from adwarden.policy.services import current_version
 from adwarden.registry.models import Account, Advertiser
+from adwarden.serving.money import in_units
+from adwarden.serving.reports import daily_report, report_csv, spend_by_day
 from adwarden.store.base import utcnow
 from adwarden.store.queries import get, page
 from adwarden.web.api.selfcheck import standing_of
+from adwarden.web.charts import stacked_bars
 from adwarden.web.deps import DbSession, IdPath, WebUser, ensure_visible
 from adwarden.web.pages import same_origin
 from adwarden.web.views import PAGE_SIZE, Pager, offset_of, redirect, render, web_actor
@@ -439,3 +442,27 @@ def _disposition(filename: str) -> str:
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# --- my ads' results -----------------------------------------------------------------------
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_page(request: Request, session: DbSession, user: WebUser) -> Response:
+    actor = web_actor(user, advertiser=True)
+    rows = daily_report(session, _advertiser_id(actor))
+    days, series = spend_by_day(rows)
+    chart = stacked_bars("Spend by day and campaign", days, series, "spend") if rows else None
+    context = {"rows": rows, "chart": chart, "money": in_units}
+    return render(request, "my/report.html", user, context)
+
+
+@router.get("/report.csv")
+def report_download(session: DbSession, user: WebUser) -> Response:
+    actor = web_actor(user, advertiser=True)
+    advertiser_id = _advertiser_id(actor)
+    return Response(
+        report_csv(daily_report(session, advertiser_id)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-{advertiser_id}.csv"'},
+    )

@@ -4,10 +4,11 @@ placements staff sell."""
 from __future__ import annotations
 
 import time
+from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -22,11 +23,12 @@ from adwarden.serving.engine import ServingEngine
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Placement
 from adwarden.serving.money import in_units
+from adwarden.serving.reports import daily_report, report_csv
 from adwarden.serving.tokens import EventTokenError, verify
 from adwarden.store.base import utcnow
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
 from adwarden.web.api.schemas import ErrorOut, Out
-from adwarden.web.deps import DbSession, StaffActor
+from adwarden.web.deps import ApiActor, DbSession, IdPath, StaffActor, ensure_visible
 
 router = APIRouter(tags=["serving"])
 
@@ -148,3 +150,49 @@ def create_placement(body: PlacementIn, actor: StaffActor, session: DbSession) -
     """A place ads are shown, and the lowest CPM it sells at. Admins only."""
     placement = services.create_placement(session, actor, body.key, int(body.reserve_cpm * 100))
     return PlacementOut.model_validate(placement)
+
+
+class ReportRowOut(BaseModel):
+    day: date
+    campaign_id: int
+    campaign: str
+    impressions: int
+    clicks: int
+    spend: Decimal
+    currency: str
+
+
+@router.get(
+    "/advertisers/{advertiser_id}/report",
+    response_model=list[ReportRowOut],
+    responses={**AUTHENTICATED, 200: {"content": {"text/csv": {}}}},
+)
+def advertiser_report(
+    advertiser_id: IdPath,
+    actor: ApiActor,
+    session: DbSession,
+    format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Response:
+    """Impressions, clicks and spend by day and campaign; `?format=csv` for a download."""
+    ensure_visible(actor, advertiser_id, "advertiser", advertiser_id)
+    rows = daily_report(session, advertiser_id)
+    if format_ == "csv":
+        return Response(
+            report_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="report-{advertiser_id}.csv"'},
+        )
+    return JSONResponse(
+        [
+            ReportRowOut(
+                day=row.day,
+                campaign_id=row.campaign_id,
+                campaign=row.campaign,
+                impressions=row.impressions,
+                clicks=row.clicks,
+                spend=in_units(row.spent_micros),
+                currency=row.currency,
+            ).model_dump(mode="json")
+            for row in rows
+        ]
+    )
