@@ -33,14 +33,16 @@ def candidate(campaign: int, advertiser: int, cpm_cents: int, **changes: object)
 
 
 def snapshot(*candidates: Candidate, spent_today: dict[int, int] | None = None) -> Snapshot:
-    return Snapshot(
+    built = Snapshot(
         version=1,
         day=NOON.date(),
-        candidates=list(candidates),
         reserves={"feed": RESERVE},
         spent_today=dict(spent_today or {}),
         spent_total={},
     )
+    for one in candidates:
+        built.add(one)
+    return built
 
 
 def ask(count: int = 3, **changes: object) -> AdRequest:
@@ -102,3 +104,18 @@ def test_the_frequency_cap_and_the_local_spend_estimate() -> None:
     assert run_auction(ads, ask(count=1, user_key="user-2"), NOON, frequency)
     # each ad handed out counts against pacing until the counted spend is reloaded
     assert ads.spent_today[1] == 3 * RESERVE
+
+
+def test_a_change_to_one_advertiser_patches_only_its_campaigns() -> None:
+    ads = snapshot(
+        candidate(1, 100, 500, keywords=frozenset({"security"})),
+        candidate(2, 100, 400),
+        candidate(3, 200, 300, keywords=frozenset({"security"})),
+    )
+    ads.replace_advertiser(100, [])  # off-boarded
+    assert [c.campaign_id for c in ads.matching(["security"])] == [3]
+    assert 10 not in ads.landing
+    ads.replace_advertiser(100, [candidate(2, 100, 450)])  # back, with one campaign
+    assert sorted(c.campaign_id for c in ads.matching(["security"])) == [2, 3]
+    assert ads.candidates[2].bid_micros == per_impression(450)
+    assert sorted(ads.by_advertiser[200]) == [3]

@@ -47,7 +47,7 @@ def _bar(account: Account) -> dict[str, Any]:
 
 
 def apply_outcome(
-    session: Session, level: SubjectLevel, subject_id: int, outcome: Outcome
+    session: Session, level: SubjectLevel, subject_id: int, outcome: Outcome, advertiser_id: int
 ) -> Effects:
     """Restrict the subject as the outcome says; return what was there before."""
     effects: Effects = {"accounts": [], "campaigns": [], "posts": []}
@@ -70,7 +70,7 @@ def apply_outcome(
         post = get(session, PromotedPost, subject_id)
         effects["posts"] = [{"id": post.id, "status": post.status.value}]
         post.status = PromotedPostStatus.rejected
-    bump(session)
+    bump(session, advertiser_id)
     return effects
 
 
@@ -78,7 +78,9 @@ def _ids(effects: Iterable[Effects], kind: str) -> set[int]:
     return {item["id"] for found in effects for item in found.get(kind, [])}
 
 
-def restore(session: Session, effects: Effects, still_active: Iterable[Effects]) -> None:
+def restore(
+    session: Session, effects: Effects, still_active: Iterable[Effects], advertiser_id: int
+) -> None:
     """Undo `effects`, except what another active decision still restricts."""
     others = list(still_active)
     held_elsewhere = {kind: _ids(others, kind) for kind in ("accounts", "campaigns", "posts")}
@@ -94,4 +96,4 @@ def restore(session: Session, effects: Effects, still_active: Iterable[Effects])
     for item in effects.get("posts", []):
         if item["id"] not in held_elsewhere["posts"]:
             get(session, PromotedPost, item["id"]).status = PromotedPostStatus(item["status"])
-    bump(session)
+    bump(session, advertiser_id)

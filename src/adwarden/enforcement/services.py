@@ -193,12 +193,15 @@ def _decide(
             session,
             old.effects,
             _other_active_effects(session, advertiser_id, {old.id, decision.id}),
+            advertiser_id,
         )
         old.status = DecisionStatus.superseded
         old.status_reason = f"superseded by decision {decision.id}"
         old.superseded_by = decision.id
         record(session, actor, "decision", "supersede", old.id, reason=f"by decision {decision.id}")
-    decision.effects = apply_outcome(session, subject.level, subject.subject_id, clause.outcome)
+    decision.effects = apply_outcome(
+        session, subject.level, subject.subject_id, clause.outcome, advertiser_id
+    )
     send_notice(session, actor, decision, clause)
     if task is not None:
         task.status = TaskStatus.decided
@@ -350,7 +353,7 @@ def lift(
         changes={"status": [decision.status.value, status.value]},
     )
     others = _other_active_effects(session, decision.advertiser_id, {decision.id})
-    restore(session, decision.effects, others)
+    restore(session, decision.effects, others, decision.advertiser_id)
     decision.status = status
     decision.status_reason = reason.strip()
     return decision

@@ -1,14 +1,17 @@
-"""Telling serving processes that who may serve has changed.
+"""Telling serving processes that who may serve has changed, and for whom.
 
 Every transaction that changes eligibility (a decision, its lifting, a campaign or post
-edit) bumps one version row. On PostgreSQL the same transaction sends NOTIFY, which the
-server delivers to every listening process at commit and not before; in this process,
-listeners run right after the commit. A rolled-back change notifies no one.
+edit) bumps one version row and names the advertiser concerned. On PostgreSQL the same
+transaction sends NOTIFY with `version:advertiser`, which the server delivers to every
+listening process at commit and not before; in this process, listeners run right after
+the commit. A rolled-back change notifies no one. A process that sees a version follow
+its own patches just that advertiser's campaigns; one that missed a version reloads all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
@@ -16,36 +19,62 @@ from sqlalchemy.orm import Session
 from adwarden.serving.models import EligibilityVersion
 
 CHANNEL = "adwarden_eligibility"
-_BUMPED = "adwarden.eligibility_bumped"
-_listeners: list[Callable[[], None]] = []
+_CHANGES = "adwarden.eligibility_changes"
 
 
-def bump(session: Session) -> None:
-    """Mark the session's transaction as changing eligibility."""
-    session.execute(update(EligibilityVersion).values(version=EligibilityVersion.version + 1))
+@dataclass(frozen=True)
+class Change:
+    version: int
+    advertiser_id: int | None  # None: anything may have changed
+
+    def payload(self) -> str:
+        return f"{self.version}:{self.advertiser_id or ''}"
+
+    @classmethod
+    def parse(cls, payload: str) -> Change | None:
+        version, _, advertiser = payload.partition(":")
+        if not version.isdigit() or (advertiser and not advertiser.isdigit()):
+            return None
+        return cls(int(version), int(advertiser) if advertiser else None)
+
+
+_listeners: list[Callable[[Change], None]] = []
+
+
+def bump(session: Session, advertiser_id: int | None) -> Change:
+    """Record in the session's transaction that `advertiser_id`'s ads may serve differently."""
+    version = session.execute(
+        update(EligibilityVersion)
+        .values(version=EligibilityVersion.version + 1)
+        .returning(EligibilityVersion.version)
+    ).scalar_one()
+    change = Change(version, advertiser_id)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {CHANNEL}"))
-    session.info[_BUMPED] = True
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {
+            "channel": CHANNEL, "payload": change.payload()
+        })  # fmt: skip
+    session.info.setdefault(_CHANGES, []).append(change)
+    return change
 
 
 def current_version(session: Session) -> int:
     return session.scalar(select(EligibilityVersion.version)) or 0
 
 
-def on_change(listener: Callable[[], None]) -> Callable[[], None]:
-    """Call `listener` after every commit in this process that bumped the version; returns a
-    function that stops it."""
+def on_change(listener: Callable[[Change], None]) -> Callable[[], None]:
+    """Call `listener` with each change committed in this process; returns a function that
+    stops it."""
     _listeners.append(listener)
     return lambda: _listeners.remove(listener)
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    if session.info.pop(_BUMPED, False):
+    for change in session.info.pop(_CHANGES, []):
         for listener in list(_listeners):
-            listener()
+            listener(change)
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
-    session.info.pop(_BUMPED, None)
+    session.info.pop(_CHANGES, None)

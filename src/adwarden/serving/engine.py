@@ -1,9 +1,9 @@
 """The ad server of one process: a snapshot in memory, kept fresh by eligibility changes.
 
-Requests never query the database. The snapshot is rebuilt on the first request after an
-eligibility change: from this process (a commit hook), or from any process through
-PostgreSQL's LISTEN/NOTIFY, read by a thread. Counted spend is reloaded at most once a
-second, for pacing; the hard budget check happens where events are counted (ledger.py).
+Requests never query the database. An eligibility change is applied as soon as it is
+heard of: from this process by a commit hook, from any process through PostgreSQL's
+LISTEN/NOTIFY, read by a thread. Counted spend is reloaded at most once a second, for
+pacing; the hard budget check happens where events are counted (ledger.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,9 +21,10 @@ from adwarden import settings
 from adwarden.domain.enums import LedgerKind
 from adwarden.domain.errors import InvalidInputError
 from adwarden.serving.auction import AdRequest, FrequencyCap, Slot, run_auction
-from adwarden.serving.eligibility import CHANNEL, on_change
-from adwarden.serving.snapshot import Snapshot, load_snapshot, load_spend
+from adwarden.serving.eligibility import CHANNEL, Change, on_change
+from adwarden.serving.snapshot import Snapshot, load_candidates, load_snapshot, load_spend
 from adwarden.serving.tokens import EventClaim, sign
+from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 
 SPEND_REFRESH_SECONDS = 1.0
@@ -37,24 +39,41 @@ class AdDecision:
 
 
 class ServingEngine:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, listen: bool = True) -> None:
         self.db = db
         self.frequency = FrequencyCap()
         self._snapshot: Snapshot | None = None
         self._stale = True
         self._spend_loaded = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._stop = threading.Event()
-        self._unsubscribe = on_change(self.mark_stale)
+        self._unsubscribe = on_change(self.apply)
         self._listener: threading.Thread | None = None
-        self.last_change = 0.0  # time.monotonic() of the last change heard of
-        if db.engine.dialect.name == "postgresql":
+        # told (version, time.monotonic()) each time a change is in the snapshot: for measuring
+        self.on_applied: Callable[[int, float], None] | None = None
+        if listen and db.engine.dialect.name == "postgresql":
             self._listener = threading.Thread(target=self._listen, daemon=True)
             self._listener.start()
 
-    def mark_stale(self) -> None:
-        self.last_change = time.monotonic()
-        self._stale = True
+    def apply(self, change: Change) -> None:
+        """Bring the snapshot up to `change`: patch one advertiser when the change follows
+        the snapshot's own version, or reload everything when one was missed."""
+        with self._lock:
+            current = self._snapshot
+            if current is None or change.version <= current.version:
+                return
+            now = utcnow()
+            with self.db.sessions() as session:
+                if change.advertiser_id is None or change.version != current.version + 1:
+                    current = self._snapshot = load_snapshot(session, now)
+                    self._spend_loaded = time.monotonic()
+                else:
+                    fresh = load_candidates(session, now, change.advertiser_id)
+                    current.replace_advertiser(change.advertiser_id, fresh)
+                    current.version = change.version
+            self._stale = False
+            if self.on_applied is not None:
+                self.on_applied(current.version, time.monotonic())
 
     def _listen(self) -> None:
         url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -62,13 +81,17 @@ class ServingEngine:
             try:
                 with psycopg.connect(url, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    # a change missed while not listening is caught by rebuilding now
-                    self.mark_stale()
+                    # a change missed while not listening is caught by reloading now
+                    self._stale = True
                     while not self._stop.is_set():
-                        for _ in connection.notifies(timeout=0.5, stop_after=1):
-                            self.mark_stale()
+                        for notice in connection.notifies(timeout=0.5, stop_after=1):
+                            change = Change.parse(notice.payload)
+                            if change is None:
+                                self._stale = True
+                            else:
+                                self.apply(change)
             except psycopg.OperationalError:
-                self.mark_stale()
+                self._stale = True
                 self._stop.wait(1.0)
 
     def close(self) -> None:
@@ -81,10 +104,12 @@ class ServingEngine:
         with self._lock:
             current = self._snapshot
             if self._stale or current is None or current.day != now.date():
-                self._stale = False  # before loading: a change during the load marks it again
                 with self.db.sessions() as session:
                     current = self._snapshot = load_snapshot(session, now)
+                self._stale = False
                 self._spend_loaded = time.monotonic()
+                if self.on_applied is not None:
+                    self.on_applied(current.version, time.monotonic())
             elif time.monotonic() - self._spend_loaded > SPEND_REFRESH_SECONDS:
                 with self.db.sessions() as session:
                     current.spent_today, current.spent_total = load_spend(session, now.date())

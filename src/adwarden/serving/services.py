@@ -57,7 +57,7 @@ def create_campaign(
         **backdated(at),
     )
     record_created(session, actor, "campaign", campaign, changes=data.model_dump(mode="json"))
-    bump(session)
+    bump(session, campaign.advertiser_id)
     return campaign
 
 
@@ -96,7 +96,7 @@ def update_campaign(
     changes = apply_changes(campaign, values)
     if changes:
         record(session, actor, "campaign", "update", campaign.id, changes=changes)
-        bump(session)
+        bump(session, campaign.advertiser_id)
     return campaign
 
 
@@ -126,7 +126,7 @@ def create_promoted_post(
         status=PromotedPostStatus.active,
     )
     record_created(session, actor, "promoted_post", post, changes=data.model_dump(mode="json"))
-    bump(session)
+    bump(session, campaign.advertiser_id)
     return post
 
 
@@ -145,7 +145,7 @@ def update_promoted_post(
     changes = apply_changes(post, patch.model_dump(exclude_none=True))
     if changes:
         record(session, actor, "promoted_post", "update", post.id, changes=changes)
-        bump(session)
+        bump(session, post.campaign.advertiser_id)
     return post
 
 
@@ -169,5 +169,5 @@ def create_placement(session: Session, actor: Actor, key: str, reserve_cpm_cents
         raise ConflictError(f"placement {key!r} exists")
     placement = Placement(key=key, reserve_cpm_cents=reserve_cpm_cents)
     record_created(session, actor, "placement", placement)
-    bump(session)
+    bump(session, None)
     return placement

@@ -1,11 +1,13 @@
 """What a serving process holds in memory: every campaign that may serve, its posts, its
 targeting and budgets, and the spend counted so far. Built with a few queries; requests
-then read it without touching the database.
+then read it without touching the database. A change to one advertiser patches only that
+advertiser's campaigns, so a decision reaches serving in milliseconds at any scale.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -42,31 +44,45 @@ class Candidate:
 class Snapshot:
     version: int
     day: date
-    candidates: list[Candidate]
     reserves: dict[str, int]  # placement key -> reserve per impression, micros
     spent_today: dict[int, int]  # campaign -> micros counted today
     spent_total: dict[int, int]  # campaign -> micros counted ever
-    by_keyword: dict[str, list[Candidate]] = field(default_factory=dict)
-    untargeted: list[Candidate] = field(default_factory=list)
+    candidates: dict[int, Candidate] = field(default_factory=dict)  # by campaign id
+    by_advertiser: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_keyword: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    untargeted: set[int] = field(default_factory=set)
     landing: dict[int, str | None] = field(default_factory=dict)  # promoted post -> URL
 
-    def __post_init__(self) -> None:
-        index: dict[str, list[Candidate]] = defaultdict(list)
-        for candidate in self.candidates:
-            self.landing.update(candidate.posts)
-            if not candidate.keywords:
-                self.untargeted.append(candidate)
-            for keyword in candidate.keywords:
-                index[keyword].append(candidate)
-        self.by_keyword = dict(index)
+    def add(self, candidate: Candidate) -> None:
+        self.candidates[candidate.campaign_id] = candidate
+        self.by_advertiser[candidate.advertiser_id].add(candidate.campaign_id)
+        if not candidate.keywords:
+            self.untargeted.add(candidate.campaign_id)
+        for keyword in candidate.keywords:
+            self.by_keyword[keyword].add(candidate.campaign_id)
+        self.landing.update(candidate.posts)
+
+    def _remove(self, campaign_id: int) -> None:
+        candidate = self.candidates.pop(campaign_id)
+        self.untargeted.discard(campaign_id)
+        for keyword in candidate.keywords:
+            self.by_keyword[keyword].discard(campaign_id)
+        for post_id, _ in candidate.posts:
+            self.landing.pop(post_id, None)
+
+    def replace_advertiser(self, advertiser_id: int, candidates: Iterable[Candidate]) -> None:
+        """Swap in what may serve of one advertiser now, leaving everyone else as they are."""
+        for campaign_id in self.by_advertiser.pop(advertiser_id, set()):
+            self._remove(campaign_id)
+        for candidate in candidates:
+            self.add(candidate)
 
     def matching(self, keywords: list[str]) -> list[Candidate]:
         """Candidates whose keyword targeting the request meets, each once."""
-        found = {id(c): c for c in self.untargeted}
+        found = set(self.untargeted)
         for keyword in keywords:
-            for candidate in self.by_keyword.get(keyword.lower(), ()):
-                found[id(candidate)] = candidate
-        return list(found.values())
+            found |= self.by_keyword.get(keyword.lower(), set())
+        return [self.candidates[campaign_id] for campaign_id in found]
 
 
 def load_spend(session: Session, day: date) -> tuple[dict[int, int], dict[int, int]]:
@@ -83,24 +99,31 @@ def load_spend(session: Session, day: date) -> tuple[dict[int, int], dict[int, i
     return today, total
 
 
-def load_snapshot(session: Session, now: datetime) -> Snapshot:
-    version = current_version(session)
-    posts: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
-    for post_id, campaign_id, landing in session.execute(
+def load_candidates(
+    session: Session, now: datetime, advertiser_id: int | None = None
+) -> list[Candidate]:
+    """Campaigns that may serve, with their eligible posts: of everyone, or of one advertiser."""
+    posts_query = (
         select(PromotedPost.id, PromotedPost.campaign_id, PromotedPost.landing_url)
         .join(Account, Account.id == PromotedPost.account_id)
+        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
         .where(PromotedPost.status == PromotedPostStatus.active, Account.ads_eligible.is_(True))
         .order_by(PromotedPost.id)
-    ):
-        posts[campaign_id].append((post_id, landing))
-    campaigns = session.scalars(
-        select(Campaign).where(
-            Campaign.status == CampaignStatus.active,
-            Campaign.held.is_(False),
-            (Campaign.ends_at.is_(None)) | (Campaign.ends_at > now),
-        )
     )
-    candidates = [
+    if advertiser_id is not None:
+        posts_query = posts_query.where(Campaign.advertiser_id == advertiser_id)
+    posts: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+    for post_id, campaign_id, landing in session.execute(posts_query):
+        posts[campaign_id].append((post_id, landing))
+    campaigns_query = select(Campaign).where(
+        Campaign.status == CampaignStatus.active,
+        Campaign.held.is_(False),
+        (Campaign.ends_at.is_(None)) | (Campaign.ends_at > now),
+    )
+    if advertiser_id is not None:
+        campaigns_query = campaigns_query.where(Campaign.advertiser_id == advertiser_id)
+    campaigns = session.scalars(campaigns_query)
+    return [
         Candidate(
             campaign_id=campaign.id,
             advertiser_id=campaign.advertiser_id,
@@ -116,9 +139,16 @@ def load_snapshot(session: Session, now: datetime) -> Snapshot:
         for campaign in campaigns
         if posts.get(campaign.id)
     ]
+
+
+def load_snapshot(session: Session, now: datetime) -> Snapshot:
+    version = current_version(session)
     reserves = {
         key: per_impression(cents)
         for key, cents in session.execute(select(Placement.key, Placement.reserve_cpm_cents))
     }
     today, total = load_spend(session, now.date())
-    return Snapshot(version, now.date(), candidates, reserves, today, total)
+    snapshot = Snapshot(version, now.date(), reserves, today, total)
+    for candidate in load_candidates(session, now):
+        snapshot.add(candidate)
+    return snapshot
