@@ -116,6 +116,11 @@ class ServingEngine:
                 self._spend_loaded = time.monotonic()
             return current
 
+    @property
+    def current(self) -> Snapshot | None:
+        """The snapshot as it stands, without loading one."""
+        return self._snapshot
+
     def landing_url(self, post_id: int) -> str | None:
         current = self._snapshot
         return current.landing.get(post_id) if current is not None else None

@@ -1,12 +1,13 @@
 """Counting impressions and clicks: once per decision id, never for a subject an enforcement
 decision has stopped, and never past a budget by more than one impression's price.
 
-The checks run in the transaction that writes the ledger row, with the campaign row locked
-for update and the post and account rows for share. A decision that stops the campaign,
-the account or the post writes one of those rows, so the two transactions are ordered: an
-event counted after the decision committed sees it and is refused, whatever snapshot
-handed out its decision id. On SQLite the database takes one writer at a time; a write
-that finds the data changed under its reads starts again.
+The checks run in the transaction that writes the ledger row, after it has locked the
+campaign row (by writing it) and the post and account rows for share. A decision that
+stops the campaign, the account or the post writes one of those rows, so the two
+transactions are ordered: an event counted after the decision committed sees it and is
+refused, whatever snapshot handed out its decision id. On SQLite the first write takes the
+database's write lock, so counting is serialised; a writer kept waiting past the busy
+timeout tries again.
 
 Serving events are written with Core statements and no audit row of their own: the ledger
 is itself append-only and is the record of what was served.
@@ -70,8 +71,16 @@ def _over_budget(session: Session, campaign: Campaign, now: datetime) -> str | N
 
 
 def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
+    # A write first: it takes the campaign row's lock on PostgreSQL and the database's
+    # write lock on SQLite (whose driver begins a transaction only at the first write), so
+    # every read below sees what no other counting process can change before this commits.
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == claim.campaign_id)
+        .values(spent_micros=Campaign.spent_micros)
+    )
     campaign = session.scalars(
-        select(Campaign).where(Campaign.id == claim.campaign_id).with_for_update()
+        select(Campaign).where(Campaign.id == claim.campaign_id)
     ).one_or_none()
     row = session.execute(
         select(PromotedPost, Account)
