@@ -4,11 +4,12 @@ auction with the placement's reserve, one slot per advertiser at most."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from adwarden.serving.snapshot import Candidate, Snapshot
+from adwarden.serving.snapshot import Candidate, Snapshot, rank
 
 SECONDS_PER_DAY = 86_400
 # impressions of one campaign one user_key may be handed per day, in this process
@@ -71,11 +72,23 @@ def _post_for(candidate: Candidate, user_key: str) -> tuple[int, str | None]:
 def run_auction(
     snapshot: Snapshot, request: AdRequest, now: datetime, frequency: FrequencyCap
 ) -> list[Slot]:
+    """Walk the candidates the request reaches, best bid first, and stop as soon as the
+    slots and the price of the last one are known: the cost depends on the slots asked
+    for, not on how many campaigns target the keywords."""
     reserve = snapshot.reserves[request.placement]
     country = (request.country or "").upper()
-    best: dict[int, Candidate] = {}  # one per advertiser: its highest bid
-    for candidate in snapshot.matching(request.keywords):
-        if candidate.bid_micros < reserve or not candidate.runs_at(now):
+    keywords = {keyword.lower() for keyword in request.keywords}
+    walk = heapq.merge(*(snapshot.ranked(k) for k in ("", *keywords)), key=rank)
+    seen: set[int] = set()
+    advertisers: set[int] = set()
+    ranked: list[Candidate] = []  # one per advertiser: its best eligible campaign
+    for candidate in walk:
+        if candidate.bid_micros < reserve:
+            break  # all the rest bid less still
+        if candidate.campaign_id in seen or candidate.advertiser_id in advertisers:
+            continue
+        seen.add(candidate.campaign_id)
+        if not candidate.runs_at(now):
             continue
         if candidate.countries and country not in candidate.countries:
             continue
@@ -85,13 +98,10 @@ def run_auction(
             continue
         if not frequency.allows(request.user_key, candidate.campaign_id, now):
             continue
-        held = best.get(candidate.advertiser_id)
-        if held is None or (candidate.bid_micros, -candidate.campaign_id) > (
-            held.bid_micros,
-            -held.campaign_id,
-        ):
-            best[candidate.advertiser_id] = candidate
-    ranked = sorted(best.values(), key=lambda c: (-c.bid_micros, c.campaign_id))
+        ranked.append(candidate)
+        advertisers.add(candidate.advertiser_id)
+        if len(ranked) > request.count:
+            break  # the next one only sets the last slot's price
     slots = []
     for place, candidate in enumerate(ranked[: request.count]):
         runner_up = ranked[place + 1].bid_micros if place + 1 < len(ranked) else reserve

@@ -40,6 +40,11 @@ class Candidate:
         )
 
 
+def rank(candidate: Candidate) -> tuple[int, int]:
+    """Best bid first; the older campaign first among equal bids."""
+    return (-candidate.bid_micros, candidate.campaign_id)
+
+
 @dataclass
 class Snapshot:
     version: int
@@ -52,6 +57,8 @@ class Snapshot:
     by_keyword: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     untargeted: set[int] = field(default_factory=set)
     landing: dict[int, str | None] = field(default_factory=dict)  # promoted post -> URL
+    # per keyword ("" for the untargeted), its candidates best bid first; made on first use
+    _ranked: dict[str, list[Candidate]] = field(default_factory=dict)
 
     def add(self, candidate: Candidate) -> None:
         self.candidates[candidate.campaign_id] = candidate
@@ -61,6 +68,7 @@ class Snapshot:
         for keyword in candidate.keywords:
             self.by_keyword[keyword].add(candidate.campaign_id)
         self.landing.update(candidate.posts)
+        self._forget_ranks(candidate)
 
     def _remove(self, campaign_id: int) -> None:
         candidate = self.candidates.pop(campaign_id)
@@ -69,6 +77,19 @@ class Snapshot:
             self.by_keyword[keyword].discard(campaign_id)
         for post_id, _ in candidate.posts:
             self.landing.pop(post_id, None)
+        self._forget_ranks(candidate)
+
+    def _forget_ranks(self, candidate: Candidate) -> None:
+        for keyword in candidate.keywords or {""}:
+            self._ranked.pop(keyword, None)
+
+    def ranked(self, keyword: str) -> list[Candidate]:
+        """The candidates a keyword (or "" for the untargeted) reaches, best bid first."""
+        found = self._ranked.get(keyword)
+        if found is None:
+            ids = self.untargeted if keyword == "" else self.by_keyword.get(keyword, set())
+            found = self._ranked[keyword] = sorted((self.candidates[i] for i in ids), key=rank)
+        return found
 
     def replace_advertiser(self, advertiser_id: int, candidates: Iterable[Candidate]) -> None:
         """Swap in what may serve of one advertiser now, leaving everyone else as they are."""
