@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: demo test lint typecheck pytest install clean bench-screening bench-policy
+.PHONY: demo test lint typecheck pytest install clean bench-screening bench-policy bench-serving
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ clean:
 
 bench-policy: $(BENCH_STAMP)
 	$(BIN)/python bench/policy.py
+
+# wrk, the HTTP load generator, comes from Debian
+bench-serving: $(BENCH_STAMP)
+	command -v wrk >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q --no-install-recommends wrk)
+	$(BIN)/python bench/serving.py

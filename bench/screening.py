@@ -438,7 +438,7 @@ def run_probe(name: str, plan: Plan) -> Figures:
     command = [sys.executable, str(Path(__file__).resolve()), "--probe", name]
     if plan.quick:
         command.append("--quick")
-    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
     figures: Figures = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
@@ -461,7 +461,7 @@ def import_seconds(runs: int) -> float:
             ]  # fmt: skip
             for step in steps:
                 start = time.perf_counter()
-                done = subprocess.run(step, capture_output=True, text=True, check=False)  # noqa: S603
+                done = subprocess.run(step, capture_output=True, text=True, check=False)
                 seconds = time.perf_counter() - start
                 if done.returncode != 0:
                     say(f"[ours] `{' '.join(step[3:5])}` failed: {done.stderr.strip()[:500]}")

@@ -41,7 +41,7 @@ def watch(
         seen.put((version, bool(snapshot.by_advertiser.get(advertiser_id))))
 
     engine.on_applied = applied
-    ready.put(engine.snapshot(utcnow()).version)
+    ready.put(engine.snapshot().version)
     stop.wait(120)  # the listener thread does the work
     engine.close()
     db.dispose()

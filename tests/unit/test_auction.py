@@ -38,7 +38,7 @@ def snapshot(*candidates: Candidate, spent_today: dict[int, int] | None = None) 
         day=NOON.date(),
         reserves={"feed": RESERVE},
         spent_today=dict(spent_today or {}),
-        spent_total={},
+        spent_before={},
     )
     for one in candidates:
         built.add(one)
@@ -79,7 +79,7 @@ def test_targeting_schedule_and_budgets_rule_candidates_out() -> None:
         candidate(5, 5, 500, lifetime_budget_micros=1000),
         candidate(6, 6, 200, keywords=frozenset({"security"}), countries=frozenset({"DE"})),
     )
-    ads.spent_total[5] = 1000
+    ads.spent_before[5] = 1000
     assert [s.candidate.campaign_id for s in run_auction(ads, ask(), NOON, FrequencyCap())] == [6]
     with pytest.raises(KeyError):
         run_auction(ads, ask(placement="sidebar"), NOON, FrequencyCap())

@@ -92,7 +92,7 @@ def run_auction(
             continue
         if candidate.countries and country not in candidate.countries:
             continue
-        if snapshot.spent_total.get(candidate.campaign_id, 0) >= candidate.lifetime_budget_micros:
+        if snapshot.spent_total(candidate.campaign_id) >= candidate.lifetime_budget_micros:
             continue
         if not paced(candidate, snapshot.spent_today.get(candidate.campaign_id, 0), now):
             continue

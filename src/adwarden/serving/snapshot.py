@@ -50,8 +50,8 @@ class Snapshot:
     version: int
     day: date
     reserves: dict[str, int]  # placement key -> reserve per impression, micros
-    spent_today: dict[int, int]  # campaign -> micros counted today
-    spent_total: dict[int, int]  # campaign -> micros counted ever
+    spent_today: dict[int, int]  # campaign -> micros counted today (refreshed each second)
+    spent_before: dict[int, int]  # campaign -> micros counted before today (fixed for the day)
     candidates: dict[int, Candidate] = field(default_factory=dict)  # by campaign id
     by_advertiser: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     by_keyword: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -105,19 +105,25 @@ class Snapshot:
             found |= self.by_keyword.get(keyword.lower(), set())
         return [self.candidates[campaign_id] for campaign_id in found]
 
+    def spent_total(self, campaign_id: int) -> int:
+        return self.spent_before.get(campaign_id, 0) + self.spent_today.get(campaign_id, 0)
 
-def load_spend(session: Session, day: date) -> tuple[dict[int, int], dict[int, int]]:
-    today = dict(
+
+def load_spend_today(session: Session, day: date) -> dict[int, int]:
+    return dict(
         session.execute(
             select(DailySpend.campaign_id, DailySpend.spent_micros).where(DailySpend.day == day)
         ).all()
     )
-    total = dict(
-        session.execute(
-            select(Campaign.id, Campaign.spent_micros).where(Campaign.spent_micros > 0)
-        ).all()
-    )
-    return today, total
+
+
+def load_spend(session: Session, day: date) -> tuple[dict[int, int], dict[int, int]]:
+    """Today's spend per campaign, and what each spent before today."""
+    today = load_spend_today(session, day)
+    total = session.execute(
+        select(Campaign.id, Campaign.spent_micros).where(Campaign.spent_micros > 0)
+    ).all()
+    return today, {campaign: spent - today.get(campaign, 0) for campaign, spent in total}
 
 
 def load_candidates(
