@@ -4,7 +4,6 @@ asks the database for eligible campaigns on every request. Spawned, so importabl
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
@@ -14,6 +13,8 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import create_engine, text
+
+from adwarden.web.sockets import tcp_listener
 
 BASELINE_SQL = text(
     """
@@ -32,15 +33,6 @@ BASELINE_SQL = text(
 )
 
 
-def _socket(port: int) -> socket.socket:
-    # every process binds the same port; the kernel spreads connections among them
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
-
-
 def _run(app: FastAPI, port: int, ready: Queue[int], stop: Event) -> None:
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
@@ -51,7 +43,7 @@ def _run(app: FastAPI, port: int, ready: Queue[int], stop: Event) -> None:
         server.should_exit = True
 
     threading.Thread(target=stopper, daemon=True).start()
-    sock = _socket(port)
+    sock = tcp_listener("127.0.0.1", port, share_port=True)
     ready.put(os.getpid())
     server.run(sockets=[sock])
 

@@ -39,6 +39,7 @@ from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.services import create_campaign, create_promoted_post
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
+from adwarden.web.sockets import tcp_listener
 
 SYSTEM = Actor.system(Source.system)
 PASSWORD = "correct horse battery staple"
@@ -137,8 +138,7 @@ class _Server(uvicorn.Server):
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """Serve `app` over real HTTP on a free loopback port; yield its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = tcp_listener("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -173,6 +172,7 @@ def demo(
 
 def _serve(host: str, port: int) -> None:
     from adwarden.web.app import create_app
+    from adwarden.web.sockets import tcp_listener
 
     database = Database(state.url)
     if not _has_schema(database):
@@ -181,10 +181,8 @@ def _serve(host: str, port: int) -> None:
     warm_up()
     # Bind before announcing, so the printed URL already accepts connections
     # (and --port 0 prints the port the system chose).
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock = tcp_listener(host, port)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(128)

@@ -51,7 +51,9 @@ def create_app(db: Database) -> FastAPI:
     )
     app.state.db = db
     api = APIRouter(prefix=API_PREFIX)
+    # the ad server first: its routes are matched on every ad request, the hot path
     for module in (
+        serve,
         auth,
         advertisers,
         people,
@@ -62,7 +64,6 @@ def create_app(db: Database) -> FastAPI:
         appeals,
         policy,
         selfcheck,
-        serve,
     ):
         api.include_router(module.router)
     app.include_router(api)
