@@ -60,7 +60,7 @@ PROCESSES = 4
 DECISIONS = 1_000
 DIRECTIVE_LISTED = 500  # advertisers named on the directive list, off-boarded in turn
 WRK_SECONDS = 20
-WRK_CONNECTIONS = 32
+WRK_CONNECTIONS = 16
 SPAWN = multiprocessing.get_context("spawn")
 
 LUA = r"""

@@ -61,6 +61,7 @@ def serve_ours(
     engine = ServingEngine(db)
     pid = os.getpid()
     engine.on_applied = lambda version, at: applied.put((pid, version, at))
+    engine.listening.wait(60)
     engine.snapshot()  # loaded before the first request, as a deployment would
     app.state.serving = engine
     _run(app, port, ready, stop)

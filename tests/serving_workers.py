@@ -41,6 +41,7 @@ def watch(
         seen.put((version, bool(snapshot.by_advertiser.get(advertiser_id))))
 
     engine.on_applied = applied
+    engine.listening.wait(60)
     ready.put(engine.snapshot().version)
     stop.wait(120)  # the listener thread does the work
     engine.close()

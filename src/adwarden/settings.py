@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///adwarden-demo.db"
@@ -67,8 +69,15 @@ def serving_key() -> bytes:
         return bytes.fromhex(given)
     path = data_dir() / "serving.key"
     if not path.exists():
+        # written whole under another name, then linked into place: serving processes
+        # starting together all end up with the one key that won, never a half-written one
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_hex(32))
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".serving-key-")
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     return bytes.fromhex(path.read_text().strip())

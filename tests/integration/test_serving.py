@@ -16,11 +16,12 @@ from test_cli import run
 
 from adwarden.domain.enums import CampaignStatus, LedgerKind, ListKind, Role, SubjectLevel
 from adwarden.enforcement.services import decide, lift, notice_of
+from adwarden.serving.auction import FREQUENCY_CAP
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Campaign, DailySpend, LedgerEvent
 from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
-from adwarden.serving.tokens import EventClaim
+from adwarden.serving.tokens import EventClaim, viewer_of
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
@@ -182,8 +183,9 @@ def claims(campaign: Campaign, post_id: int, price: int, n: int) -> list[EventCl
             "feed",
             price,
             int(time.time()),
+            viewer_of(f"viewer-{index}"),
         )
-        for _ in range(n)
+        for index in range(n)
     ]
 
 
@@ -309,3 +311,34 @@ def test_the_advertiser_reads_its_results_as_a_chart_a_table_and_a_csv(db: Datab
         assert "<script" not in page
         assert "0.02 USD" in page  # 0.015 to the cent (half to even), in the table
         assert browser.get("/my/report.csv").text == csv_text
+
+
+def test_the_frequency_cap_holds_where_impressions_count(db: Database) -> None:
+    tenant = make_tenant(db, "Capped")
+    campaign_id = running_campaign(db, tenant)
+    with db.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        post_id = campaign.promoted_posts[0].id
+    same_viewer = [
+        EventClaim(
+            uuid.uuid4().hex,
+            LedgerKind.impression,
+            campaign_id,
+            post_id,
+            tenant.advertiser_id,
+            "feed",
+            5_000,
+            int(time.time()),
+            viewer_of("one-person"),
+        )
+        for _ in range(FREQUENCY_CAP + 1)
+    ]
+    results = [count_event(db, claim, utcnow()) for claim in same_viewer]
+    assert [r.counted for r in results] == [True] * FREQUENCY_CAP + [False]
+    assert (
+        results[-1].reason
+        == f"this viewer has seen the campaign {FREQUENCY_CAP} times today, its cap"
+    )
+    other = claims(campaign, post_id, 5_000, 1)[0]  # someone else still counts
+    assert count_event(db, other, utcnow()).counted

@@ -18,7 +18,7 @@ from adwarden.enforcement.services import decide, lift
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.models import Campaign
 from adwarden.serving.services import create_campaign, create_promoted_post
-from adwarden.serving.tokens import EventClaim
+from adwarden.serving.tokens import EventClaim, viewer_of
 from adwarden.store.engine import Database
 from serving_workers import count_claims, watch
 from support import SYSTEM, Tenant, make_tenant, off_board, publish_default_policy, staff_actor
@@ -72,21 +72,22 @@ def test_four_processes_never_overspend_a_budget(db: Database) -> None:
                         "feed",
                         price,
                         int(time.time()),
+                        viewer_of(f"viewer-{worker}-{index}"),
                     )
-                    for _ in range(per_process)
+                    for index in range(per_process)
                 ],
                 start,
                 out,
             ),
         )
-        for _ in range(PROCESSES)
+        for worker in range(PROCESSES)
     ]
-    for worker in workers:
-        worker.start()
+    for process in workers:
+        process.start()
     counted = [out.get(timeout=120) for _ in range(PROCESSES * per_process)]
-    for worker in workers:
-        worker.join(timeout=60)
-        assert worker.exitcode == 0
+    for process in workers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
     with db.sessions() as session:
         spent = session.scalar(select(Campaign.spent_micros).where(Campaign.id == campaign_id))
     assert spent is not None

@@ -11,6 +11,7 @@ lags can hand out an ad that will not be counted, never one that is paid for.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import uuid
@@ -26,11 +27,12 @@ from adwarden.domain.errors import InvalidInputError
 from adwarden.serving.auction import AdRequest, FrequencyCap, Slot, run_auction
 from adwarden.serving.eligibility import CHANNEL, Change, on_change
 from adwarden.serving.snapshot import Snapshot, load_candidates, load_snapshot, load_spend_today
-from adwarden.serving.tokens import EventClaim, sign
+from adwarden.serving.tokens import EventClaim, sign, viewer_of
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 
 SPEND_REFRESH_SECONDS = 1.0
+SWITCH_INTERVAL = 0.0005  # seconds
 _RECENT = 10_000  # changes kept to replay onto a snapshot that was loading meanwhile
 
 
@@ -56,9 +58,17 @@ class ServingEngine:
         # told (version, time.monotonic()) each time a change is in the snapshot: for measuring
         self.on_applied: Callable[[int, float], None] | None = None
         self._thread: threading.Thread | None = None
+        # set once LISTEN is in place (at once where there is nothing to listen to): a
+        # snapshot loaded after it misses no change
+        self.listening = threading.Event()
         if background:
+            # the thread that applies changes must get the interpreter promptly while
+            # requests keep the event loop busy: hand it over every 0.5 ms, not every 5 ms
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
             listens = db.engine.dialect.name == "postgresql"
             target = self._listen if listens else self._upkeep_loop
+            if not listens:
+                self.listening.set()
             self._thread = threading.Thread(target=target, daemon=True)
             self._thread.start()
 
@@ -137,6 +147,7 @@ class ServingEngine:
                     connection.execute(f"LISTEN {CHANNEL}")
                     # a change missed while not listening is caught by reloading now
                     self._stale = self._snapshot is not None
+                    self.listening.set()
                     while not self._stop.is_set():
                         for notice in connection.notifies(timeout=0.25, stop_after=1):
                             change = Change.parse(notice.payload)
@@ -177,6 +188,7 @@ class ServingEngine:
         with self._lock:
             slots = run_auction(snapshot, request, now, self.frequency)
         issued = int(now.timestamp())
+        viewer = viewer_of(request.user_key)
         decisions = []
         for slot in slots:
             decision_id = uuid.uuid4().hex
@@ -190,6 +202,7 @@ class ServingEngine:
                     request.placement,
                     slot.price_micros,
                     issued,
+                    viewer,
                 )
                 for kind in (LedgerKind.impression, LedgerKind.click)
             ]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from adwarden.domain.enums import CampaignStatus, LedgerKind, PromotedPostStatus
 from adwarden.registry.models import Account
+from adwarden.serving.auction import FREQUENCY_CAP
 from adwarden.serving.models import Campaign, DailySpend, LedgerEvent, PromotedPost
 from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.serving.tokens import EventClaim
@@ -70,6 +71,23 @@ def _over_budget(session: Session, campaign: Campaign, now: datetime) -> str | N
     return None
 
 
+def _over_frequency(session: Session, claim: EventClaim, now: datetime) -> str | None:
+    """The cap holds across every serving process: it is checked where impressions count."""
+    shown = session.scalar(
+        select(func.count())
+        .select_from(LedgerEvent)
+        .where(
+            LedgerEvent.campaign_id == claim.campaign_id,
+            LedgerEvent.viewer == claim.viewer,
+            LedgerEvent.day == now.date(),
+            LedgerEvent.kind == LedgerKind.impression,
+        )
+    )
+    if (shown or 0) >= FREQUENCY_CAP:
+        return f"this viewer has seen the campaign {FREQUENCY_CAP} times today, its cap"
+    return None
+
+
 def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
     # A write first: it takes the campaign row's lock on PostgreSQL and the database's
     # write lock on SQLite (whose driver begins a transaction only at the first write), so
@@ -112,7 +130,7 @@ def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
         if shown is None:
             return Counted(False, "no impression was counted for this decision")
     else:
-        over = _over_budget(session, campaign, now)
+        over = _over_budget(session, campaign, now) or _over_frequency(session, claim, now)
         if over:
             return Counted(False, over)
     session.execute(
@@ -124,6 +142,7 @@ def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
             advertiser_id=claim.advertiser_id,
             placement=claim.placement,
             price_micros=price,
+            viewer=claim.viewer,
             day=now.date(),
             at=now,
         )

@@ -103,6 +103,7 @@ class LedgerEvent(Base):
         UniqueConstraint("decision_id", "kind"),
         CheckConstraint("price_micros >= 0", name="price_not_negative"),
         Index("ix_ledger_events_campaign_id_day", "campaign_id", "day"),
+        Index("ix_ledger_events_campaign_id_viewer_day", "campaign_id", "viewer", "day"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -113,6 +114,9 @@ class LedgerEvent(Base):
     advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"), index=True)
     placement: Mapped[str] = mapped_column(String(64))
     price_micros: Mapped[int] = mapped_column(BigInteger, comment="0 for clicks (CPM pricing)")
+    viewer: Mapped[str] = mapped_column(
+        String(16), comment="a hash of the request's user key, for the frequency cap"
+    )
     day: Mapped[date] = mapped_column(Date, comment="UTC day the event was counted")
     at: Mapped[datetime] = mapped_column()
 

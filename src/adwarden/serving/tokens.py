@@ -31,6 +31,7 @@ class EventClaim:
     placement: str
     price_micros: int
     issued_at: int  # seconds since the epoch
+    viewer: str  # viewer_of(user_key): counts against the frequency cap, names no one
 
     def payload(self) -> bytes:
         fields = (
@@ -42,8 +43,14 @@ class EventClaim:
             self.placement,
             self.price_micros,
             self.issued_at,
+            self.viewer,
         )
         return "|".join(str(field) for field in fields).encode()
+
+
+def viewer_of(user_key: str) -> str:
+    """The user key as the ledger keeps it: a short hash, enough to cap frequency."""
+    return hashlib.blake2b(user_key.encode(), digest_size=8).hexdigest()
 
 
 def _b64(data: bytes) -> str:
@@ -71,7 +78,7 @@ def verify(token: str, key: bytes, now: float) -> EventClaim:
         raise EventTokenError("the event token's signature does not match: it was altered")
     try:
         parts = payload.decode().split("|")
-        decision_id, kind, campaign, post, advertiser, placement, price, issued = parts
+        decision_id, kind, campaign, post, advertiser, placement, price, issued, viewer = parts
         claim = EventClaim(
             decision_id,
             LedgerKind(kind),
@@ -81,6 +88,7 @@ def verify(token: str, key: bytes, now: float) -> EventClaim:
             placement,
             int(price),
             int(issued),
+            viewer,
         )
     except ValueError:
         raise EventTokenError("the event token is malformed") from None

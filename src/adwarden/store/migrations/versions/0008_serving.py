@@ -79,6 +79,12 @@ def upgrade() -> None:
         sa.Column(
             "price_micros", sa.BigInteger(), nullable=False, comment="0 for clicks (CPM pricing)"
         ),
+        sa.Column(
+            "viewer",
+            sa.String(length=16),
+            nullable=False,
+            comment="a hash of the request's user key, for the frequency cap",
+        ),
         sa.Column("day", sa.Date(), nullable=False, comment="UTC day the event was counted"),
         sa.Column("at", adwarden.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("price_micros >= 0", name=op.f("ck_ledger_events_price_not_negative")),
@@ -105,6 +111,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_ledger_events_campaign_id_day", ["campaign_id", "day"], unique=False
         )
+        batch_op.create_index(
+            "ix_ledger_events_campaign_id_viewer_day",
+            ["campaign_id", "viewer", "day"],
+            unique=False,
+        )
 
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
         batch_op.add_column(
@@ -126,6 +137,7 @@ def downgrade() -> None:
         batch_op.drop_column("spent_micros")
 
     with op.batch_alter_table("ledger_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_events_campaign_id_viewer_day")
         batch_op.drop_index("ix_ledger_events_campaign_id_day")
         batch_op.drop_index(batch_op.f("ix_ledger_events_advertiser_id"))
 
