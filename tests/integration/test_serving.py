@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -342,3 +343,19 @@ def test_the_frequency_cap_holds_where_impressions_count(db: Database) -> None:
     )
     other = claims(campaign, post_id, 5_000, 1)[0]  # someone else still counts
     assert count_event(db, other, utcnow()).counted
+
+
+def test_the_lifetime_budget_holds_as_the_daily_one_does(db: Database) -> None:
+    tenant = make_tenant(db, "Lifetime")
+    # 0.02 a day, 0.03 in all, 6,000 micros an impression
+    campaign_id = running_campaign(db, tenant, daily="0.02", lifetime="0.03")
+    with db.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        post_id = campaign.promoted_posts[0].id
+    yesterday = utcnow() - timedelta(days=1)
+    first = [count_event(db, c, yesterday) for c in claims(campaign, post_id, 6_000, 5)]
+    assert [r.counted for r in first] == [True] * 4 + [False]  # the daily budget: 24,000
+    today = [count_event(db, c, utcnow()) for c in claims(campaign, post_id, 6_000, 3)]
+    assert [r.counted for r in today] == [True, False, False]  # 30,000 in all
+    assert today[-1].reason == "the campaign's lifetime budget is spent"
