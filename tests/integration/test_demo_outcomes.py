@@ -15,7 +15,7 @@ from adwarden.registry.models import Account, OrganicPost
 from adwarden.scenario.loader import build_scenario, read_scenario
 from adwarden.screening.models import ScreeningHit
 from adwarden.store.engine import Database
-from support import DEFAULT_POLICY
+from support import DEFAULT_POLICY, api_client
 
 SCENARIO = DEFAULT_POLICY.parents[1] / "scenarios" / "2018"
 
@@ -149,3 +149,26 @@ def test_what_if_and_the_consistency_audit_on_the_demo(tmp_path: Path) -> None:
     audit = run("--db", url, "audit", "consistency")
     assert audit.returncode == 0, audit.stderr
     assert "consistent" in audit.stdout
+
+
+def test_the_demo_serves_its_always_on_ads(db: Database) -> None:
+    with db.transaction() as session:
+        built = build_scenario(session, read_scenario(SCENARIO))
+    with api_client(db) as client:
+        answer = client.post(
+            "/api/v1/serve",
+            json={
+                "placement": "feed",
+                "count": 3,
+                "user_key": "demo-visitor",
+                "keywords": ["coffee", "photography", "security"],
+                "country": "DE",
+            },
+        )
+    assert answer.status_code == 200, answer.text
+    served = [(d["advertiser_id"], d["price"]) for d in answer.json()["decisions"]]
+    # second price: the photographer (3.00 CPM) pays the roaster's 2.20; the roaster the reserve
+    assert served == [
+        (built.advertisers["casey-sampleton"], "0.0022"),
+        (built.advertisers["ammerwinkel-roasters"], "0.001"),
+    ]

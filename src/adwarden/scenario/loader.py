@@ -46,7 +46,7 @@ from adwarden.screening.models import ScreeningHit
 from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.inputs import PromotedPostIn
 from adwarden.serving.models import PromotedPost
-from adwarden.serving.services import create_campaign, create_promoted_post
+from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
 from adwarden.settings import SharedDataMissingError, shared_data
 
 M = TypeVar("M", bound=BaseModel)
@@ -294,6 +294,8 @@ def build_scenario(session: Session, scenario: Scenario) -> Built:
                     ),
                 )
     _build_accounts(session, actor, scenario.unowned_accounts.accounts, None, built)
+    for placement in scenario.meta.placements:
+        create_placement(session, actor, placement.key, int(placement.reserve_cpm * 100))
     for user in scenario.users.users:
         password = secrets.token_urlsafe(12)
         create_user(

@@ -7,6 +7,7 @@ a real business.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -43,10 +44,18 @@ class Provenance(Input):
         return self
 
 
+class ScenarioPlacement(Input):
+    """A place the demo's ad server fills, and the lowest CPM it sells at."""
+
+    key: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+    reserve_cpm: Decimal = Field(ge=0, le=Decimal("100000"), decimal_places=2)
+
+
 class ScenarioMeta(Input):
     title: ShortText
     description: Text
     now: Timestamp = Field(description="the scenario's 'today': demo clocks read this")
+    placements: list[ScenarioPlacement] = Field(default_factory=list)
 
 
 class ScenarioPerson(PersonIn):

@@ -162,8 +162,8 @@ def list_promoted_posts(
 
 
 def create_placement(session: Session, actor: Actor, key: str, reserve_cpm_cents: int) -> Placement:
-    """A place ads are shown, and the lowest CPM it sells at. Admins only."""
-    if actor.role is not Role.admin:
+    """A place ads are shown, and the lowest CPM it sells at. Admins (or the system) only."""
+    if actor.user_id is not None and actor.role is not Role.admin:
         raise ForbiddenError("only an admin creates placements")
     if session.scalar(select(Placement.id).where(Placement.key == key)) is not None:
         raise ConflictError(f"placement {key!r} exists")
