@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import socket
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import (
     AdvertiserKind,
     HitStatus,
+    LedgerKind,
     ListFormat,
     ListKind,
     Role,
@@ -37,6 +40,7 @@ from adwarden.screening.models import ScreeningHit
 from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.services import create_campaign, create_promoted_post
+from adwarden.serving.tokens import EventClaim, viewer_of
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
 from adwarden.web.sockets import tcp_listener
@@ -279,3 +283,30 @@ def make_appeal(db: Database, tenant: Tenant, decision_id: int) -> tuple[int, in
         appeal = session.get(Appeal, appeal_id)
         assert appeal is not None
         return appeal_id, appeal.attachments[0].id
+
+
+def impression_claims(
+    campaign_id: int,
+    advertiser_id: int,
+    post_id: int,
+    price: int,
+    n: int,
+    *,
+    viewer: str | None = None,
+) -> list[EventClaim]:
+    """`n` impressions of one post at `price` micros, each its own decision; each from its
+    own viewer unless `viewer` names one for all."""
+    return [
+        EventClaim(
+            uuid.uuid4().hex,
+            LedgerKind.impression,
+            campaign_id,
+            post_id,
+            advertiser_id,
+            "feed",
+            price,
+            int(time.time()),
+            viewer_of(viewer or f"viewer-{uuid.uuid4().hex}"),
+        )
+        for _ in range(n)
+    ]

@@ -7,13 +7,13 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import select
-from test_appeals import ARGUMENTS, POINTS, REAL_ANSWER
+from test_appeals import ARGUMENTS, POINTS, REAL_ANSWER, filed
 
 from adwarden.appeals.models import Appeal
 from adwarden.auth.models import User
@@ -42,7 +42,6 @@ from support import (
     PASSWORD,
     SYSTEM,
     Tenant,
-    appeal_as,
     listed,
     live_server,
     make_staff,
@@ -80,17 +79,6 @@ def email_of(db: Database, user_id: int | None) -> str:
         user = session.get(User, user_id)
         assert user is not None
         return user.email
-
-
-def file_for(
-    db: Database,
-    tenant: Tenant,
-    decision_id: int,
-    *,
-    files: list[tuple[str, bytes]] | None = None,
-    now: datetime | None = None,
-) -> int:
-    return appeal_as(db, tenant, decision_id, ARGUMENTS, files=files, now=now)
 
 
 def open_hit(db: Database, tmp_path: Path, name: str) -> int:
@@ -172,7 +160,7 @@ def test_every_page_renders_for_a_reviewer(db: Database, tmp_path: Path) -> None
     other, task_id = review_task(db, tmp_path / "task", "Other")
     make_tenant(db, "Watched")
     hit_id = open_hit(db, tmp_path, "Watched Ltd")
-    appeal_id = file_for(db, tenant, decision_id, files=[("shot.png", PNG)])
+    appeal_id = filed(db, tenant, decision_id, files=[("shot.png", PNG)])
     reviewer = make_staff(db)
     with db.sessions() as session:
         appeal = session.get(Appeal, appeal_id)
@@ -333,7 +321,7 @@ def test_an_appeal_four_eyes_then_no_boilerplate_then_an_answer(
 ) -> None:
     publish_default_policy(db)
     tenant, decision_id = off_board(db, tmp_path, "Vendor")
-    appeal_id = file_for(db, tenant, decision_id)
+    appeal_id = filed(db, tenant, decision_id)
     with db.sessions() as session:
         decision = session.get(Decision, decision_id)
         assert decision is not None
@@ -396,7 +384,7 @@ def test_an_appeal_four_eyes_then_no_boilerplate_then_an_answer(
 def test_the_queue_marks_and_escalates_overdue_appeals(db: Database, tmp_path: Path) -> None:
     publish_default_policy(db)
     tenant, decision_id = off_board(db, tmp_path, "Late")
-    appeal_id = file_for(db, tenant, decision_id, now=utcnow() - timedelta(days=8))
+    appeal_id = filed(db, tenant, decision_id, now=utcnow() - timedelta(days=8))
     with console(db) as client:
         sign_in(client, make_staff(db))
         queue = client.get("/staff/appeals")

@@ -4,8 +4,6 @@ enforcement gate (even for a decision handed out before the off-boarding), and b
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,14 +13,14 @@ import httpx
 from sqlalchemy import func, select, update
 from test_cli import run
 
-from adwarden.domain.enums import CampaignStatus, LedgerKind, ListKind, Role, SubjectLevel
+from adwarden.domain.enums import CampaignStatus, ListKind, Role, SubjectLevel
 from adwarden.enforcement.services import decide, lift, notice_of
 from adwarden.serving.auction import FREQUENCY_CAP
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Campaign, DailySpend, LedgerEvent
 from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
-from adwarden.serving.tokens import EventClaim, viewer_of
+from adwarden.serving.tokens import EventClaim
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.web.app import create_app
@@ -31,6 +29,7 @@ from support import (
     SYSTEM,
     Tenant,
     api_client,
+    impression_claims,
     listed,
     live_server,
     make_staff,
@@ -173,32 +172,25 @@ def test_an_off_boarding_stops_ads_at_once_even_for_decisions_handed_out_before(
         assert session.scalar(select(func.count()).select_from(LedgerEvent)) == 1
 
 
+def running(db: Database, tenant: Tenant, **budgets: str) -> tuple[Campaign, int]:
+    """A running campaign of the tenant, and the id of its one promoted post."""
+    campaign_id = running_campaign(db, tenant, **budgets)
+    with db.sessions() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        return campaign, campaign.promoted_posts[0].id
+
+
 def claims(campaign: Campaign, post_id: int, price: int, n: int) -> list[EventClaim]:
-    return [
-        EventClaim(
-            uuid.uuid4().hex,
-            LedgerKind.impression,
-            campaign.id,
-            post_id,
-            campaign.advertiser_id,
-            "feed",
-            price,
-            int(time.time()),
-            viewer_of(f"viewer-{index}"),
-        )
-        for index in range(n)
-    ]
+    return impression_claims(campaign.id, campaign.advertiser_id, post_id, price, n)
 
 
 def test_budgets_are_never_overspent_by_more_than_one_impression(db: Database) -> None:
     tenant = make_tenant(db, "Thrifty")
     # a daily budget of 0.02 is 20,000 micros; at 6,000 an impression the fourth one is
     # the last counted (18,000 spent before it), whatever was handed out
-    campaign_id = running_campaign(db, tenant, daily="0.02", lifetime="1.00")
-    with db.sessions() as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
-        post_id = campaign.promoted_posts[0].id
+    campaign, post_id = running(db, tenant, daily="0.02", lifetime="1.00")
+    campaign_id = campaign.id
     results = [count_event(db, claim, utcnow()) for claim in claims(campaign, post_id, 6_000, 10)]
     assert [r.counted for r in results] == [True] * 4 + [False] * 6
     assert results[-1].reason == "the campaign's daily budget is spent"
@@ -241,11 +233,7 @@ def test_the_counters_can_be_rebuilt_from_the_ledger(db_url: str) -> None:
 def test_an_off_boarding_states_the_unspent_budget(db: Database, tmp_path: Path) -> None:
     publish_default_policy(db)
     tenant = make_tenant(db, "Prepaid")
-    campaign_id = running_campaign(db, tenant, lifetime="1000.00")
-    with db.sessions() as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
-        post_id = campaign.promoted_posts[0].id
+    campaign, post_id = running(db, tenant, lifetime="1000.00")
     for claim in claims(campaign, post_id, 5_000, 2):  # 0.01 spent
         assert count_event(db, claim, utcnow()).counted
     listed(db, tmp_path, "Prepaid Ltd", ListKind.directive)
@@ -277,11 +265,8 @@ def test_an_off_boarding_states_the_unspent_budget(db: Database, tmp_path: Path)
 
 def test_the_advertiser_reads_its_results_as_a_chart_a_table_and_a_csv(db: Database) -> None:
     tenant = make_tenant(db, "Reported")
-    campaign_id = running_campaign(db, tenant)
-    with db.sessions() as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
-        post_id = campaign.promoted_posts[0].id
+    campaign, post_id = running(db, tenant)
+    campaign_id = campaign.id
     for claim in claims(campaign, post_id, 5_000, 3):
         assert count_event(db, claim, utcnow()).counted
     today = utcnow().date().isoformat()
@@ -316,25 +301,11 @@ def test_the_advertiser_reads_its_results_as_a_chart_a_table_and_a_csv(db: Datab
 
 def test_the_frequency_cap_holds_where_impressions_count(db: Database) -> None:
     tenant = make_tenant(db, "Capped")
-    campaign_id = running_campaign(db, tenant)
-    with db.sessions() as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
-        post_id = campaign.promoted_posts[0].id
-    same_viewer = [
-        EventClaim(
-            uuid.uuid4().hex,
-            LedgerKind.impression,
-            campaign_id,
-            post_id,
-            tenant.advertiser_id,
-            "feed",
-            5_000,
-            int(time.time()),
-            viewer_of("one-person"),
-        )
-        for _ in range(FREQUENCY_CAP + 1)
-    ]
+    campaign, post_id = running(db, tenant)
+    campaign_id = campaign.id
+    same_viewer = impression_claims(
+        campaign_id, tenant.advertiser_id, post_id, 5_000, FREQUENCY_CAP + 1, viewer="one-person"
+    )
     results = [count_event(db, claim, utcnow()) for claim in same_viewer]
     assert [r.counted for r in results] == [True] * FREQUENCY_CAP + [False]
     assert (
@@ -348,11 +319,7 @@ def test_the_frequency_cap_holds_where_impressions_count(db: Database) -> None:
 def test_the_lifetime_budget_holds_as_the_daily_one_does(db: Database) -> None:
     tenant = make_tenant(db, "Lifetime")
     # 0.02 a day, 0.03 in all, 6,000 micros an impression
-    campaign_id = running_campaign(db, tenant, daily="0.02", lifetime="0.03")
-    with db.sessions() as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
-        post_id = campaign.promoted_posts[0].id
+    campaign, post_id = running(db, tenant, daily="0.02", lifetime="0.03")
     yesterday = utcnow() - timedelta(days=1)
     first = [count_event(db, c, yesterday) for c in claims(campaign, post_id, 6_000, 5)]
     assert [r.counted for r in first] == [True] * 4 + [False]  # the daily budget: 24,000

@@ -6,22 +6,27 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-import time
-import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from adwarden.domain.enums import CampaignStatus, LedgerKind, SubjectLevel
+from adwarden.domain.enums import CampaignStatus, SubjectLevel
 from adwarden.enforcement.services import decide, lift
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.models import Campaign
 from adwarden.serving.services import create_campaign, create_promoted_post
-from adwarden.serving.tokens import EventClaim, viewer_of
 from adwarden.store.engine import Database
 from serving_workers import count_claims, watch
-from support import SYSTEM, Tenant, make_tenant, off_board, publish_default_policy, staff_actor
+from support import (
+    SYSTEM,
+    Tenant,
+    impression_claims,
+    make_tenant,
+    off_board,
+    publish_default_policy,
+    staff_actor,
+)
 
 PROCESSES = 4
 SPAWN = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
@@ -62,25 +67,12 @@ def test_four_processes_never_overspend_a_budget(db: Database) -> None:
             target=count_claims,
             args=(
                 db.url,
-                [
-                    EventClaim(
-                        uuid.uuid4().hex,
-                        LedgerKind.impression,
-                        campaign_id,
-                        post_id,
-                        tenant.advertiser_id,
-                        "feed",
-                        price,
-                        int(time.time()),
-                        viewer_of(f"viewer-{worker}-{index}"),
-                    )
-                    for index in range(per_process)
-                ],
+                impression_claims(campaign_id, tenant.advertiser_id, post_id, price, per_process),
                 start,
                 out,
             ),
         )
-        for worker in range(PROCESSES)
+        for _ in range(PROCESSES)
     ]
     for process in workers:
         process.start()
