@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -170,36 +173,103 @@ def demo(
         _serve(host, port)
 
 
-def _serve(host: str, port: int) -> None:
+class _QuietServer(uvicorn.Server):
+    """Stops gracefully on SIGINT or SIGTERM and then returns, where uvicorn would raise the
+    signal again and end the process before it could stop the other serving processes."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        def stop(_signum: int, _frame: object) -> None:
+            self.should_exit = True
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _serve_process(url: str, host: str, port: int) -> None:
+    """One more serving process on the same port; the kernel spreads connections over all."""
+    parent = os.getppid()
+    from adwarden.web.app import create_app
+    from adwarden.web.sockets import tcp_listener
+
+    server = uvicorn.Server(uvicorn.Config(create_app(Database(url)), log_level="warning"))
+
+    def follow_parent() -> None:
+        # the first process may end by a signal, with no chance to stop us: end with it
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        if not server.started:
+            os._exit(0)
+        server.should_exit = True
+
+    threading.Thread(target=follow_parent, daemon=True).start()
+    sock = tcp_listener(host, port, share_port=True)
+    sock.listen(128)
+    warm_up()
+    server.run(sockets=[sock])
+
+
+def _serve(host: str, port: int, processes: int = 1) -> None:
+    import multiprocessing
+
     from adwarden.web.app import create_app
     from adwarden.web.sockets import tcp_listener
 
     database = Database(state.url)
     if not _has_schema(database):
         raise fail("the database has no schema yet: run `adwarden init-db` or `adwarden demo`")
+    if processes > 1 and database.engine.dialect.name != "postgresql":
+        raise fail(
+            "--processes above 1 needs PostgreSQL: serving processes learn of decisions "
+            "through its LISTEN/NOTIFY, and SQLite has no way to tell them"
+        )
     # rigour loads its name data on first use, for seconds: before serving, not in a request
     warm_up()
     # Bind before announcing, so the printed URL already accepts connections
     # (and --port 0 prints the port the system chose).
     try:
-        sock = tcp_listener(host, port)
+        sock = tcp_listener(host, port, share_port=processes > 1)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(128)
-    base = f"http://{host}:{sock.getsockname()[1]}"
-    typer.echo(f"\nadwarden is serving on {base}/  (API docs: {base}/api/v1/docs)")
+    bound = sock.getsockname()[1]
+    spawn = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+    others = [
+        spawn.Process(target=_serve_process, args=(state.url, host, bound), daemon=True)
+        for _ in range(processes - 1)
+    ]
+    for process in others:
+        process.start()
+    base = f"http://{host}:{bound}"
+    many = f", {processes} processes" if processes > 1 else ""
+    typer.echo(f"\nadwarden is serving on {base}/  (API docs: {base}/api/v1/docs{many})")
     sys.stdout.flush()
-    config = uvicorn.Config(create_app(database), log_level="warning")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        config = uvicorn.Config(create_app(database), log_level="warning")
+        server = _QuietServer(config) if others else uvicorn.Server(config)
+        server.run(sockets=[sock])
+    finally:
+        for process in others:
+            process.terminate()
+        for process in others:
+            process.join(timeout=10)
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+    processes: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="serving processes on the one port (PostgreSQL only)"),
+    ] = 1,
 ) -> None:
     """Serve the web site and the JSON API."""
-    _serve(host, port)
+    _serve(host, port, processes)
 
 
 @users.command("create")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import select as selectors_
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from adwarden.auth.models import User
@@ -143,10 +145,18 @@ def check_scenario(session: object) -> None:
 
 
 @contextmanager
-def serving(db_url: str) -> Iterator[str]:
+def serving(db_url: str, *extra: str) -> Iterator[str]:
     """`adwarden serve` as a real process; yields the URL it prints once it listens."""
+    with served(db_url, *extra) as (base, _):
+        yield base
+
+
+@contextmanager
+def served(db_url: str, *extra: str) -> Iterator[tuple[str, int]]:
+    """`adwarden serve` as a real process; yields the URL it prints once it listens, and
+    the process id."""
     with subprocess.Popen(
-        [ADWARDEN, "--db", db_url, "serve", "--port", "0"],
+        [ADWARDEN, "--db", db_url, "serve", "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -156,7 +166,7 @@ def serving(db_url: str) -> Iterator[str]:
             assert process.stdout is not None
             for line in process.stdout:
                 if match := re.search(r"serving on (http://\S+?)/ ", line):
-                    yield match.group(1)
+                    yield match.group(1), process.pid
                     break
             else:
                 raise AssertionError(f"serve exited with {process.wait()} and printed no URL")
@@ -195,3 +205,35 @@ def test_serve_without_schema_says_what_to_do(tmp_path: Path) -> None:
     answer = run("--db", f"sqlite:///{tmp_path / 'none.db'}", "serve", "--port", "0")
     assert answer.returncode == 2
     assert "run `adwarden init-db`" in answer.stderr
+
+
+def _spawned_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_several_serving_processes_share_one_port(db_url: str) -> None:
+    with served(db_url, "--processes", "3") as (base, pid):
+        children = _spawned_children(pid)
+        assert len(children) == 2
+        handles = [os.pidfd_open(child) for child in children]
+        for _ in range(6):  # new connections each time, spread over the processes
+            assert httpx.get(f"{base}/api/v1/health", timeout=30).status_code == 200
+    # the others end with the first: each handle turns readable when its process has ended
+    for handle in handles:
+        ready, _, _ = selectors_.select([handle], [], [], 30)
+        assert ready == [handle]
+        os.close(handle)
+
+
+def test_several_serving_processes_need_postgresql(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    assert run("--db", url, "init-db").returncode == 0
+    answer = run("--db", url, "serve", "--port", "0", "--processes", "2")
+    assert answer.returncode == 2
+    assert "--processes above 1 needs PostgreSQL" in answer.stderr
