@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 import adwarden.models  # noqa: F401  (every table and the audit guard, before any request)
 from adwarden import __version__
 from adwarden.store.engine import Database
-from adwarden.web import console, errors, mine, pages
+from adwarden.web import console, errors, mine, pages, policy_pages, report_pages
 from adwarden.web.api import (
     accounts,
     advertisers,
@@ -22,6 +22,8 @@ from adwarden.web.api import (
     decisions,
     people,
     policy,
+    public_policy,
+    public_reports,
     screening,
     selfcheck,
     serve,
@@ -64,12 +66,16 @@ def create_app(db: Database) -> FastAPI:
         appeals,
         policy,
         selfcheck,
+        public_policy,
+        public_reports,
     ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(pages.router)
     app.include_router(console.router)
     app.include_router(mine.router)
+    app.include_router(policy_pages.router)
+    app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     errors.install(app)
     return app

@@ -34,6 +34,18 @@ def render(
     )
 
 
+# Public pages are the same for everyone (no signed-in name in them), so any cache may keep
+# them for a minute; what they show is published already.
+PUBLIC_CACHE = "public, max-age=60"
+
+
+def public_page(request: Request, name: str, context: dict[str, Any] | None = None) -> HTMLResponse:
+    """A page of the transparency center: rendered for nobody in particular, cacheable."""
+    response = render(request, name, None, context)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return response
+
+
 def error_page(request: Request, user: User | None, status_code: int, message: str) -> Response:
     return render(request, "error.html", user, {"message": message}, status_code)
 
