@@ -15,6 +15,7 @@ from adwarden.registry.models import (
     Account,
     Advertiser,
     AdvertiserName,
+    AdvertiserNameKey,
     AdvertiserPerson,
     OrganicPost,
     Person,
@@ -28,9 +29,12 @@ from adwarden.serving.models import (
     EligibilityVersion,
     LedgerEvent,
     Placement,
+    PostDelivery,
     PromotedPost,
 )
 from adwarden.store.base import Base
+from adwarden.transparency import publish as _publication  # noqa: F401  (logs what is published)
+from adwarden.transparency.models import LogEntry, LogHead, LogNode, TreeHead
 
 metadata = Base.metadata
 
@@ -38,6 +42,7 @@ __all__ = [
     "Account",
     "Advertiser",
     "AdvertiserName",
+    "AdvertiserNameKey",
     "AdvertiserPerson",
     "ApiToken",
     "Appeal",
@@ -50,16 +55,21 @@ __all__ = [
     "LedgerEvent",
     "ListEntryRecord",
     "ListVersion",
+    "LogEntry",
+    "LogHead",
+    "LogNode",
     "Notice",
     "OrganicPost",
     "Person",
     "PersonName",
     "Placement",
+    "PostDelivery",
     "PolicyVersion",
     "PromotedPost",
     "RegistrationId",
     "ReviewTask",
     "ScreeningHit",
+    "TreeHead",
     "User",
     "WatchList",
     "WebSession",

@@ -81,3 +81,10 @@ def serving_key() -> bytes:
         finally:
             os.unlink(temporary)
     return bytes.fromhex(path.read_text().strip())
+
+
+def log_key_path() -> Path:
+    """The Ed25519 key that signs the transparency log's tree heads: the PEM file named by
+    ADWARDEN_LOG_KEY, else `log-signing-key.pem` in the data folder (`adwarden keys init`)."""
+    given = os.environ.get("ADWARDEN_LOG_KEY")
+    return Path(given) if given else data_dir() / "log-signing-key.pem"

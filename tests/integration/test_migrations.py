@@ -13,7 +13,7 @@ from adwarden.store.migrate import current_revision, head_revision
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0008_serving"
+        assert current_revision(connection) == head_revision() == "0009_transparency"
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
 

@@ -15,7 +15,10 @@ from adwarden.store.base import Base, Record, Updated, enum_type
 
 class Decision(Record, Updated, Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_subject", "level", "subject_id", "status"),)
+    __table_args__ = (
+        Index("ix_decisions_subject", "level", "subject_id", "status"),
+        Index("ix_decisions_starts_at", "starts_at"),
+    )
 
     level: Mapped[SubjectLevel] = mapped_column(enum_type(SubjectLevel))
     subject_id: Mapped[int] = mapped_column()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, PrimaryKeyConstraint, String, Text, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from adwarden.domain.enums import AdvertiserKind, NameKind, PersonRole
+from adwarden.screening.normalize import normalize
 from adwarden.store.base import Base, Record, Updated, enum_type
 
 
@@ -45,6 +46,30 @@ class AdvertiserName(Record, Base):
     lang: Mapped[str | None] = mapped_column(String(8), comment="BCP 47 tag if known")
 
     advertiser: Mapped[Advertiser] = relationship(back_populates="names")
+    keys: Mapped[list[AdvertiserNameKey]] = relationship(cascade="save-update")
+
+    @validates("name")
+    def _index(self, _: str, name: str) -> str:
+        # names are never edited in place (a rename adds a row), so keys made here stay true
+        self.keys = [AdvertiserNameKey(key=key) for key in search_keys(name)]
+        return name
+
+
+def search_keys(name: str) -> list[str]:
+    """The screening normaliser's folded spelling of each part of a name, so that any script
+    or transliteration of it finds the same keys ("Касперский" and "Kaspersky" both give
+    "kasperski")."""
+    return list(dict.fromkeys(part.key[:100] for part in normalize(name).parts if part.key))
+
+
+class AdvertiserNameKey(Base):
+    """One search key of an advertiser name: the public ads repository searches these."""
+
+    __tablename__ = "advertiser_name_keys"
+    __table_args__ = (PrimaryKeyConstraint("key", "name_id"),)
+
+    key: Mapped[str] = mapped_column(String(100))
+    name_id: Mapped[int] = mapped_column(ForeignKey("advertiser_names.id"), index=True)
 
 
 class RegistrationId(Record, Base):

@@ -49,6 +49,9 @@ class CampaignIn(Input):
     daily_budget: Money
     lifetime_budget: Money
     bid_cpm: Money = Field(description="bid per thousand impressions")
+    payer: ShortText | None = Field(
+        None, description="who pays for the ads, when not the advertiser; shown in public"
+    )
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
     keywords: list[Keyword] = Field(default=[], max_length=100)
@@ -70,6 +73,7 @@ class CampaignPatch(Input):
     daily_budget: Money | None = None
     lifetime_budget: Money | None = None
     bid_cpm: Money | None = None
+    payer: ShortText | None = None
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
     keywords: list[Keyword] | None = Field(default=None, max_length=100)

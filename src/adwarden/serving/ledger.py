@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from adwarden.domain.enums import CampaignStatus, LedgerKind, PromotedPostStatus
 from adwarden.registry.models import Account
 from adwarden.serving.auction import FREQUENCY_CAP
-from adwarden.serving.models import Campaign, DailySpend, LedgerEvent, PromotedPost
+from adwarden.serving.models import (
+    Campaign,
+    DailySpend,
+    LedgerEvent,
+    PostDelivery,
+    PromotedPost,
+)
 from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.serving.tokens import EventClaim
 from adwarden.store.engine import Database
@@ -162,6 +168,27 @@ def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
             insert(DailySpend).values(
                 campaign_id=campaign.id,
                 day=now.date(),
+                impressions=impressions,
+                clicks=clicks,
+                spent_micros=price,
+            )
+        )
+    delivered = session.execute(
+        update(PostDelivery)
+        .where(PostDelivery.promoted_post_id == claim.promoted_post_id)
+        .values(
+            last_shown_at=now,
+            impressions=PostDelivery.impressions + impressions,
+            clicks=PostDelivery.clicks + clicks,
+            spent_micros=PostDelivery.spent_micros + price,
+        )
+    )
+    if delivered.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(
+            insert(PostDelivery).values(
+                promoted_post_id=claim.promoted_post_id,
+                first_shown_at=now,
+                last_shown_at=now,
                 impressions=impressions,
                 clicks=clicks,
                 spent_micros=price,

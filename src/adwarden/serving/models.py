@@ -48,6 +48,9 @@ class Campaign(Record, Updated, Base):
     bid_cpm_cents: Mapped[int] = mapped_column(BigInteger, comment="bid per thousand impressions")
     starts_at: Mapped[datetime | None] = mapped_column()
     ends_at: Mapped[datetime | None] = mapped_column()
+    payer: Mapped[str | None] = mapped_column(
+        String(300), comment="who pays for the ads, when not the advertiser (DSA Article 39)"
+    )
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     countries: Mapped[list[str]] = mapped_column(
         JSON, default=list, comment="ISO codes; empty = all"
@@ -129,6 +132,22 @@ class DailySpend(Base):
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     day: Mapped[date] = mapped_column(Date)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PostDelivery(Base):
+    """Per promoted post: when it was first and last shown, and what it drew. A counter the
+    ledger rebuilds, read by the public ads repository."""
+
+    __tablename__ = "post_delivery"
+
+    promoted_post_id: Mapped[int] = mapped_column(
+        ForeignKey("promoted_posts.id"), primary_key=True, autoincrement=False
+    )
+    first_shown_at: Mapped[datetime] = mapped_column()
+    last_shown_at: Mapped[datetime] = mapped_column(index=True)
     impressions: Mapped[int] = mapped_column(BigInteger, default=0)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     spent_micros: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -49,6 +49,7 @@ def create_campaign(
         daily_budget_cents=cents(data.daily_budget),
         lifetime_budget_cents=cents(data.lifetime_budget),
         bid_cpm_cents=cents(data.bid_cpm),
+        payer=data.payer,
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         keywords=list(dict.fromkeys(data.keywords)),

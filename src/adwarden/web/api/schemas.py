@@ -114,6 +114,7 @@ class CampaignOut(BaseModel):
     daily_budget: Decimal
     lifetime_budget: Decimal
     bid_cpm: Decimal
+    payer: str | None
     starts_at: datetime | None
     ends_at: datetime | None
     keywords: list[str]
@@ -132,6 +133,7 @@ class CampaignOut(BaseModel):
             daily_budget=amount(campaign.daily_budget_cents),
             lifetime_budget=amount(campaign.lifetime_budget_cents),
             bid_cpm=amount(campaign.bid_cpm_cents),
+            payer=campaign.payer,
             starts_at=campaign.starts_at,
             ends_at=campaign.ends_at,
             keywords=campaign.keywords,
