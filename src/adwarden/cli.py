@@ -60,6 +60,10 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
 from adwarden.store.queries import get
+from adwarden.transparency.check import check_log
+from adwarden.transparency.keys import LogKeyError, init_key
+from adwarden.transparency.log import size_of
+from adwarden.transparency.verify import VerifyError, verify
 
 app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 users = typer.Typer(no_args_is_help=True, help="Manage users.")
@@ -156,6 +160,7 @@ def demo(
     try:
         if _has_schema(database):
             raise fail("the database is not empty: use --replace (SQLite) or a fresh database")
+        _ensure_log_key()
         upgrade(state.url)
         with database.transaction() as session:
             built = build_scenario(session, loaded)
@@ -171,6 +176,13 @@ def demo(
         typer.echo(f"  {role.value:<13} {email:<52} {password}{suffix}")
     if serve:
         _serve(host, port)
+
+
+def _ensure_log_key() -> None:
+    """The demo signs its log with the configured key, made on its first build."""
+    if not settings.log_key_path().exists():
+        path, public = init_key()
+        typer.echo(f"made a log signing key at {path} (key id {public.key_id[:16]}…)")
 
 
 class _QuietServer(uvicorn.Server):
@@ -791,4 +803,80 @@ def ledger_rebuild(
             f"{mismatch.counter}, ledger {mismatch.ledger}"
         )
     if found:
+        raise typer.Exit(1)
+
+
+keys_app = typer.Typer(no_args_is_help=True, help="The transparency log's signing key.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("init")
+def keys_init(
+    path: Annotated[
+        Path | None,
+        typer.Option(help="where to write it (default: ADWARDEN_LOG_KEY, or the data folder)"),
+    ] = None,
+) -> None:
+    """Make the Ed25519 key that signs the log's tree heads. An existing key is never
+    replaced: verifiers that saved a tree head would see every later one as forged."""
+    try:
+        written, public = init_key(path)
+    except FileExistsError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"log signing key written to {written} (readable by its owner only)")
+    typer.echo(f"public key {public.base64}\nkey id {public.key_id}")
+    if path is not None:
+        typer.echo(f"set ADWARDEN_LOG_KEY={written} where adwarden runs")
+
+
+log_app = typer.Typer(no_args_is_help=True, help="The verifiable log of published records.")
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("check")
+def log_check() -> None:
+    """Check the log from the inside: every leaf, subtree and signature, and every decision
+    and policy version against its entries. Exits 1 on any problem."""
+    with _opened() as database, database.sessions() as session:
+        try:
+            problems = check_log(session)
+        except LogKeyError as exc:
+            raise fail(str(exc)) from None
+        size = size_of(session)
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"the log holds {size} entries and agrees with the database")
+
+
+DEFAULT_STATE = Path.home() / ".adwarden" / "verified-heads.json"
+
+
+@log_app.command("verify")
+def log_verify(
+    url: Annotated[str, typer.Argument(help="the instance, e.g. http://127.0.0.1:8000")],
+    state_file: Annotated[
+        Path, typer.Option("--state", help="where tree heads checked before are saved")
+    ] = DEFAULT_STATE,
+    key: Annotated[
+        str | None, typer.Option(help="the log's public key (base64) to insist on")
+    ] = None,
+) -> None:
+    """Verify a running instance from outside, through its public API only: the signed tree
+    head, every entry, inclusion proofs, consistency with the tree head saved last time, and
+    every public decision against the log. Exits 1 on any problem."""
+    import httpx
+
+    base = url.rstrip("/")
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            report = verify(client, base, state_file, pinned_key=key)
+    except VerifyError as exc:
+        raise fail(str(exc)) from None
+    for line in report.lines:
+        typer.echo(f"ok  {line}")
+    for line in report.problems:
+        typer.echo(f"BAD {line}")
+    if report.problems:
         raise typer.Exit(1)

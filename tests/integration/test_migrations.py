@@ -8,13 +8,14 @@ from sqlalchemy import inspect
 
 from adwarden.models import metadata
 from adwarden.store.engine import Database
-from adwarden.store.migrate import current_revision, head_revision
+from adwarden.store.migrate import current_revision, head_revision, include_object
 
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
         assert current_revision(connection) == head_revision() == "0009_transparency"
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        differences = compare_metadata(context, metadata)
     assert differences == []
 
 

@@ -75,6 +75,17 @@ class Clause(Input):
     appeal_window_days: int = Field(183, ge=183, le=3650, description="at least six months")
     appeal_sla_days: int = Field(7, ge=1, le=90, description="days to decide an appeal")
     classifiers: list[ClassifierRule] = Field(default_factory=list)
+    withhold_ad_content: bool | None = Field(
+        None,
+        description="whether the public ads repository withholds the content of an ad this "
+        "clause restricts (DSA Article 39(3)); unset: withheld when the ad itself is rejected",
+    )
+
+    @property
+    def withholds_ad_content(self) -> bool:
+        if self.withhold_ad_content is not None:
+            return self.withhold_ad_content
+        return self.outcome is Outcome.reject_post
 
     @model_validator(mode="after")
     def _outcome_fits_level(self) -> Clause:

@@ -146,6 +146,15 @@ def policy_from_document(document: dict[str, Any], source: str) -> Policy:
     return _compile([(source, parsed)], problems)
 
 
+def _dump(clause: Clause) -> dict[str, Any]:
+    # a field added later and left unset stays out, so earlier versions keep their hashes
+    dump = clause.model_dump(mode="json")
+    return {key: value for key, value in dump.items() if value is not None or key in _ALWAYS}
+
+
+_ALWAYS = frozenset(name for name in Clause.model_fields if name != "withhold_ad_content")
+
+
 def _compile(files: list[tuple[str, PolicyFile | None]], problems: list[Problem]) -> Policy:
     loaded: list[LoadedClause] = []
     title = None
@@ -172,7 +181,7 @@ def _compile(files: list[tuple[str, PolicyFile | None]], problems: list[Problem]
     ordered = tuple(sorted(loaded, key=lambda item: [int(n) for n in item.clause.id.split(".")]))
     content: dict[str, Any] = {
         "title": title or "Ads policy",
-        "clauses": [item.clause.model_dump(mode="json") for item in ordered],
+        "clauses": [_dump(item.clause) for item in ordered],
     }
     digest = hashlib.sha256(canonical(content).encode()).hexdigest()
     return Policy(content["title"], ordered, digest, content)

@@ -68,7 +68,10 @@ class AdvertiserNameKey(Base):
     __tablename__ = "advertiser_name_keys"
     __table_args__ = (PrimaryKeyConstraint("key", "name_id"),)
 
-    key: Mapped[str] = mapped_column(String(100))
+    # byte order on PostgreSQL too, so a prefix is one index range ("kasp" .. "kasp~")
+    key: Mapped[str] = mapped_column(
+        String(100).with_variant(String(100, collation="C"), "postgresql")
+    )
     name_id: Mapped[int] = mapped_column(ForeignKey("advertiser_names.id"), index=True)
 
 

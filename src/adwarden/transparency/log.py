@@ -86,7 +86,8 @@ def append(session: Session, items: Sequence[Item], now: datetime) -> TreeHead:
     border_nodes = complete_subtrees(0, size)
     known = lookup(session, border_nodes)
     border = [(node, known[node]) for node in border_nodes]
-    entries, nodes = [], []
+    entries: list[dict[str, object]] = []
+    nodes: list[dict[str, object]] = []
     for offset, item in enumerate(items):
         index = size + offset
         digest = leaf_hash(item.data)

@@ -45,7 +45,7 @@ def decision_record(decision: Decision, policy_number: int) -> dict[str, Any]:
         "policy_hash": decision.policy_hash,
         "facts": decision.facts,
         "facts_summary": decision.facts_summary,
-        "evidence": decision.evidence,
+        "evidence": [public_evidence(item) for item in decision.evidence],
         "decided_by": "automatic" if decision.automated_decision else "staff",
         "automated_detection": decision.automated_detection,
         "automated_decision": decision.automated_decision,
@@ -53,6 +53,18 @@ def decision_record(decision: Decision, policy_number: int) -> dict[str, Any]:
         "ends_at": stamp(decision.ends_at),
         "territorial_scope": decision.territorial_scope,
     }
+
+
+WITHHELD_NAME = "(a natural person: name withheld)"
+
+
+def public_evidence(item: dict[str, Any]) -> dict[str, Any]:
+    """Evidence as published: a hit on a natural person (an owner, a director) keeps its list,
+    entry id, score and source, but not the person's name (DSA Article 24(5))."""
+    if item.get("subject_type") != "person":
+        return item
+    withheld = {"subject_name": WITHHELD_NAME, "entry_name": WITHHELD_NAME}
+    return {key: withheld.get(key, value) for key, value in item.items() if key != "explanation"}
 
 
 def status_record(decision: Decision) -> dict[str, Any]:

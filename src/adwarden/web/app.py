@@ -22,6 +22,7 @@ from adwarden.web.api import (
     decisions,
     people,
     policy,
+    public,
     public_policy,
     public_reports,
     screening,
@@ -66,6 +67,7 @@ def create_app(db: Database) -> FastAPI:
         appeals,
         policy,
         selfcheck,
+        public,
         public_policy,
         public_reports,
     ):

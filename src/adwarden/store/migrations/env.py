@@ -4,6 +4,7 @@ from alembic import context
 
 from adwarden.models import metadata
 from adwarden.store.engine import make_engine
+from adwarden.store.migrate import include_object
 
 url = context.config.get_main_option("sqlalchemy.url") or ""
 assert url, "store.migrate sets sqlalchemy.url"
@@ -19,7 +20,12 @@ def run_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         # Batch mode lets later ALTERs run on SQLite, which cannot alter most constraints.
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            include_object=include_object,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

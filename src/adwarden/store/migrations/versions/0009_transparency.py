@@ -17,7 +17,7 @@ down_revision: str | None = "0008_serving"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TEXT_INDEX = (
+TEXT_INDEX = (  # in store.migrate.POSTGRES_ONLY_INDEXES
     "CREATE INDEX ix_promoted_posts_text_search ON promoted_posts "
     "USING gin (to_tsvector('simple', text))"
 )
@@ -92,7 +92,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "advertiser_name_keys",
-        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column(
+            "key",
+            sa.String(length=100).with_variant(sa.String(length=100, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("name_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["name_id"],

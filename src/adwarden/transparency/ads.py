@@ -1,0 +1,370 @@
+"""The public ads repository (DSA Article 39): every promoted post that ran or was set to run,
+who is behind it and who paid, when it was shown, roughly how much, to whom, and every
+decision that restricted it.
+
+Nothing is ever removed: an ad stays listed for as long as the database holds it, which is
+longer than the year after its last showing that Article 39 asks for. An ad restricted by a
+decision stays listed; its content is withheld when the decision's clause says so, and the
+statement of reasons is linked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, cast, exists, func, literal, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from adwarden import settings
+from adwarden.domain.enums import CampaignStatus, DecisionStatus, PromotedPostStatus, SubjectLevel
+from adwarden.enforcement.models import Decision
+from adwarden.policy.models import PolicyVersion
+from adwarden.registry.models import Account, Advertiser
+from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
+from adwarden.serving.money import MICROS_PER_CENT
+from adwarden.store.base import utcnow
+from adwarden.transparency.decisions import Page, capped_count, clauses_of, day_start
+from adwarden.transparency.names import named
+from adwarden.transparency.records import stamp
+
+RETENTION = timedelta(days=366)
+
+# Ranges, not exact figures, as ad libraries publish them: an advertiser's exact spend is
+# its business, the order of magnitude is the public's.
+IMPRESSION_BOUNDS = (0, 1, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000)
+SPEND_BOUNDS = (0, 1, 100, 500, 1_000, 5_000, 10_000, 50_000, 100_000)  # currency units
+
+
+class AdStatus(StrEnum):
+    running = "running"  # may be shown now
+    restricted = "restricted"  # stopped by an enforcement decision
+    stopped = "stopped"  # ended, paused or withdrawn by the advertiser, or not yet started
+
+
+class AdSort(StrEnum):
+    newest = "newest"
+    last_shown = "last_shown"
+    impressions = "impressions"
+    spend = "spend"
+
+
+@dataclass(frozen=True)
+class AdFilters:
+    advertiser: str | None = None
+    text: str | None = None
+    country: str | None = None  # where it may be shown: targeted there, or everywhere
+    since: date | None = None  # shown on or after
+    until: date | None = None  # shown on or before
+    status: AdStatus | None = None
+    sort: AdSort = AdSort.newest
+
+
+def bucket(value: int, bounds: Sequence[int]) -> dict[str, int | None]:
+    """The range `value` falls in: lower bound inclusive, upper exclusive (None: no upper)."""
+    lower = max(bound for bound in bounds if bound <= value)
+    above = [bound for bound in bounds if bound > value]
+    return {"lower": lower, "upper": above[0] if above else None}
+
+
+def _restricted() -> ColumnElement[bool]:
+    return or_(
+        PromotedPost.status == PromotedPostStatus.rejected,
+        Campaign.held,
+        not_(Account.ads_eligible),
+    )
+
+
+def _running(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        not_(_restricted()),
+        Campaign.status == CampaignStatus.active,
+        PromotedPost.status == PromotedPostStatus.active,
+        or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
+        or_(Campaign.ends_at.is_(None), Campaign.ends_at > now),
+    )
+
+
+def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
+    words = re.findall(r"\w+", text.lower())
+    if not words:
+        return true()
+    if session.get_bind().dialect.name == "postgresql":
+        # the GIN index over to_tsvector('simple', text) (migration 0009); each word a prefix
+        query = " & ".join(f"{word}:*" for word in words)
+        return func.to_tsvector(literal("simple"), PromotedPost.text).op("@@")(
+            func.to_tsquery(literal("simple"), query)
+        )
+    return and_(*(PromotedPost.text.ilike(f"%{word}%") for word in words))
+
+
+def _country_condition(session: Session, country: str) -> ColumnElement[bool]:
+    code = country.upper()
+    if session.get_bind().dialect.name == "postgresql":
+        targeted = cast(Campaign.countries, JSONB)
+        return or_(
+            targeted == cast(literal("[]"), JSONB),
+            targeted.op("@>")(cast(literal(f'["{code}"]'), JSONB)),
+        )
+    each = func.json_each(Campaign.countries).table_valued("value")
+    return or_(
+        func.json_array_length(Campaign.countries) == 0,
+        exists(select(1).select_from(each).where(each.c.value == code)),
+    )
+
+
+def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[ColumnElement[bool]]:
+    # a draft never ran: it is listed only once shown (which a draft cannot be)
+    found: list[ColumnElement[bool]] = [
+        or_(Campaign.status != CampaignStatus.draft, PostDelivery.promoted_post_id.is_not(None))
+    ]
+    if filters.advertiser:
+        found += named(Campaign.advertiser_id, filters.advertiser)
+    if filters.text:
+        # a rejected post's content is withheld: its words must not find it either
+        found.append(PromotedPost.status != PromotedPostStatus.rejected)
+        found.append(_text_condition(session, filters.text))
+    if filters.country:
+        found.append(_country_condition(session, filters.country))
+    if filters.since:
+        found.append(PostDelivery.last_shown_at >= day_start(filters.since))
+    if filters.until:
+        found.append(PostDelivery.first_shown_at < day_start(filters.until + timedelta(days=1)))
+    if filters.status is AdStatus.restricted:
+        found.append(_restricted())
+    elif filters.status is AdStatus.running:
+        found.append(_running(now))
+    elif filters.status is AdStatus.stopped:
+        found.append(and_(not_(_restricted()), not_(_running(now))))
+    return found
+
+
+_ORDER = {
+    AdSort.newest: (PromotedPost.id.desc(),),
+    AdSort.last_shown: (PostDelivery.last_shown_at.desc().nulls_last(), PromotedPost.id.desc()),
+    AdSort.impressions: (PostDelivery.impressions.desc().nulls_last(), PromotedPost.id.desc()),
+    AdSort.spend: (PostDelivery.spent_micros.desc().nulls_last(), PromotedPost.id.desc()),
+}
+
+
+def ads_query() -> Any:
+    return (
+        select(PromotedPost, Campaign, Account, PostDelivery)
+        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
+        .join(Account, Account.id == PromotedPost.account_id)
+        .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
+    )
+
+
+def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
+    now = utcnow()
+    conditions = ad_conditions(session, filters, now)
+    rows = session.execute(
+        ads_query().where(*conditions).order_by(*_ORDER[filters.sort]).offset(offset).limit(limit)
+    ).all()
+    counted = (
+        select(PromotedPost.id)
+        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
+        .join(Account, Account.id == PromotedPost.account_id)
+        .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
+        .where(*conditions)
+    )
+    return Page(public_ads(session, rows, now), capped_count(session, counted), offset, limit)
+
+
+def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
+    rows = session.execute(
+        ads_query().where(
+            PromotedPost.id == ad_id, ad_conditions(session, AdFilters(), utcnow())[0]
+        )
+    ).all()
+    found = public_ads(session, rows, utcnow())
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class AdDecision:
+    id: int
+    clause: str
+    clause_title: str
+    outcome: str
+    level: str
+    status: str
+    withholds: bool  # active, and its clause withholds the ad's content
+
+    @property
+    def path(self) -> str:
+        return f"/decisions/{self.id}"
+
+
+@dataclass(frozen=True)
+class PublicAd:
+    post: PromotedPost
+    campaign: Campaign
+    account: Account
+    advertiser_name: str
+    delivery: PostDelivery | None
+    status: AdStatus
+    decisions: list[AdDecision]
+
+    @property
+    def path(self) -> str:
+        return f"/ads/{self.post.id}"
+
+    @property
+    def withheld_by(self) -> AdDecision | None:
+        return next((d for d in self.decisions if d.withholds), None)
+
+    @property
+    def impressions(self) -> dict[str, int | None]:
+        return bucket(self.delivery.impressions if self.delivery else 0, IMPRESSION_BOUNDS)
+
+    @property
+    def spend(self) -> dict[str, int | None]:
+        micros = self.delivery.spent_micros if self.delivery else 0
+        return bucket(micros // (MICROS_PER_CENT * 100), SPEND_BOUNDS)
+
+    @property
+    def retained_until(self) -> datetime | None:
+        """At least until then; in fact nothing listed here is ever removed."""
+        return self.delivery.last_shown_at + RETENTION if self.delivery else None
+
+    def as_json(self) -> dict[str, Any]:
+        withheld = self.withheld_by
+        campaign = self.campaign
+        return {
+            "id": self.post.id,
+            "url": settings.public_url() + self.path,
+            "status": self.status.value,
+            "advertiser": {"id": campaign.advertiser_id, "name": self.advertiser_name},
+            "paid_by": campaign.payer or self.advertiser_name,
+            "account": {"handle": self.account.handle, "name": self.account.display_name},
+            "content": None
+            if withheld
+            else {"text": self.post.text, "landing_url": self.post.landing_url},
+            "withheld": None
+            if withheld is None
+            else {
+                "reason": f"withheld under clause {withheld.clause} ({withheld.clause_title})",
+                "decision_id": withheld.id,
+                "statement_url": settings.public_url() + withheld.path,
+            },
+            "first_shown": stamp(self.delivery.first_shown_at) if self.delivery else None,
+            "last_shown": stamp(self.delivery.last_shown_at) if self.delivery else None,
+            "impressions": self.impressions,
+            "spend": {"currency": campaign.currency, **self.spend},
+            "targeting": {
+                "keywords": campaign.keywords,
+                "countries": campaign.countries or ["everywhere"],
+                "starts_at": stamp(campaign.starts_at),
+                "ends_at": stamp(campaign.ends_at),
+            },
+            "decisions": [
+                {
+                    "id": d.id,
+                    "url": settings.public_url() + d.path,
+                    "clause": d.clause,
+                    "outcome": d.outcome,
+                    "level": d.level,
+                    "status": d.status,
+                }
+                for d in self.decisions
+            ],
+            "retained_until": stamp(self.retained_until),
+        }
+
+
+def _decisions_on(
+    session: Session, rows: Sequence[Any]
+) -> dict[tuple[SubjectLevel, int], list[Decision]]:
+    subjects = {
+        SubjectLevel.post: {row[0].id for row in rows},
+        SubjectLevel.campaign: {row[1].id for row in rows},
+        SubjectLevel.account: {row[2].id for row in rows},
+        SubjectLevel.advertiser: {row[1].advertiser_id for row in rows},
+    }
+    found: dict[tuple[SubjectLevel, int], list[Decision]] = {}
+    query = select(Decision).where(
+        or_(
+            *(
+                and_(Decision.level == lvl, Decision.subject_id.in_(ids))
+                for lvl, ids in subjects.items()
+            )
+        )
+    )
+    for decision in session.scalars(query.order_by(Decision.starts_at, Decision.id)):
+        found.setdefault((decision.level, decision.subject_id), []).append(decision)
+    return found
+
+
+def public_ads(session: Session, rows: Sequence[Any], now: datetime) -> list[PublicAd]:
+    if not rows:
+        return []
+    decisions = _decisions_on(session, rows)
+    names = dict(
+        session.execute(
+            select(Advertiser.id, Advertiser.name).where(
+                Advertiser.id.in_({row[1].advertiser_id for row in rows})
+            )
+        ).all()
+    )
+    version_ids = {d.policy_version_id for found in decisions.values() for d in found}
+    versions = {
+        v.id: v
+        for v in session.scalars(select(PolicyVersion).where(PolicyVersion.id.in_(version_ids)))
+    }
+    ads = []
+    for post, campaign, account, delivery in rows:
+        touching = [
+            *decisions.get((SubjectLevel.advertiser, campaign.advertiser_id), []),
+            *decisions.get((SubjectLevel.account, account.id), []),
+            *decisions.get((SubjectLevel.campaign, campaign.id), []),
+            *decisions.get((SubjectLevel.post, post.id), []),
+        ]
+        listed = []
+        for decision in touching:
+            clause = clauses_of(versions[decision.policy_version_id])[decision.clause_id]
+            active = decision.status is DecisionStatus.active
+            listed.append(
+                AdDecision(
+                    id=decision.id,
+                    clause=clause.id,
+                    clause_title=clause.title,
+                    outcome=decision.outcome.value,
+                    level=decision.level.value,
+                    status=decision.status.value,
+                    withholds=active and clause.withholds_ad_content,
+                )
+            )
+        ads.append(
+            PublicAd(
+                post=post,
+                campaign=campaign,
+                account=account,
+                advertiser_name=names[campaign.advertiser_id],
+                delivery=delivery,
+                status=_status_of(post, campaign, account, now),
+                decisions=listed,
+            )
+        )
+    return ads
+
+
+def _status_of(post: PromotedPost, campaign: Campaign, account: Account, now: datetime) -> AdStatus:
+    if post.status is PromotedPostStatus.rejected or campaign.held or not account.ads_eligible:
+        return AdStatus.restricted
+    started = campaign.starts_at is None or campaign.starts_at <= now
+    ongoing = campaign.ends_at is None or campaign.ends_at > now
+    if (
+        campaign.status is CampaignStatus.active
+        and post.status is PromotedPostStatus.active
+        and started
+        and ongoing
+    ):
+        return AdStatus.running
+    return AdStatus.stopped

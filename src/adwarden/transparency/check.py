@@ -1,0 +1,143 @@
+"""Checking the log against itself and against the database, from the inside.
+
+Every leaf must hash from its stored data, every stored subtree from its children, the
+latest signed tree head must sign the root of the whole log, and every decision and policy
+version must be exactly what its entries say: a record changed, added or removed behind the
+log's back shows up as a named problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adwarden.enforcement.models import Decision
+from adwarden.policy.models import PolicyVersion
+from adwarden.transparency import keys
+from adwarden.transparency.log import latest_head, node_key, size_of, tree_head_message
+from adwarden.transparency.merkle import EMPTY_ROOT, Node, completed_by, fold, leaf_hash
+from adwarden.transparency.models import LogEntry, LogNode
+from adwarden.transparency.records import (
+    POLICY_VERSION,
+    STATEMENT,
+    STATUS_KINDS,
+    decision_record,
+    leaf_data,
+    policy_record,
+    status_record,
+)
+
+_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+@dataclass
+class _Seen:
+    statements: dict[int, tuple[int, bytes]]  # decision id -> (log index, leaf data)
+    statuses: dict[int, tuple[int, bytes]]  # decision id -> the last status entry
+    policies: dict[int, tuple[int, bytes]]  # policy version id -> entry
+
+
+def _walk(session: Session, problems: list[Problem]) -> tuple[int, bytes, _Seen]:
+    """Recompute every leaf and subtree, in order; return the size, root and what was seen."""
+    seen = _Seen({}, {}, {})
+    border: list[tuple[Node, bytes]] = []
+    expected = 0
+    stored = dict(session.execute(select(LogNode.node_key, LogNode.hash)).all())
+    for entry in session.scalars(
+        select(LogEntry).order_by(LogEntry.log_index).execution_options(yield_per=_BATCH)
+    ):
+        where = f"log entry {entry.log_index}"
+        if entry.log_index != expected:
+            problems.append(Problem(where, f"expected index {expected}: entries are missing"))
+            expected = entry.log_index
+        data = entry.payload.encode()
+        digest = leaf_hash(data)
+        if digest != entry.leaf_hash:
+            problems.append(Problem(where, "its data no longer hashes to its stored leaf hash"))
+        for node, value in completed_by(expected, digest, border):
+            if stored.pop(node_key(node), None) != value:
+                problems.append(Problem(where, f"stored subtree {node} does not match its leaves"))
+        target = {STATEMENT: seen.statements, POLICY_VERSION: seen.policies}.get(
+            entry.kind, seen.statuses
+        )
+        target[entry.subject_id] = (entry.log_index, data)
+        expected += 1
+    if stored:
+        problems.append(Problem("log", f"{len(stored)} stored subtrees belong to no leaves"))
+    root = fold([value for _, value in border]) if border else EMPTY_ROOT
+    return expected, root, seen
+
+
+def check_log(session: Session) -> list[Problem]:
+    problems: list[Problem] = []
+    size, root, seen = _walk(session, problems)
+    if size != size_of(session):
+        problems.append(
+            Problem("log", f"holds {size} entries but its head says {size_of(session)}")
+        )
+    if size:
+        head = latest_head(session)
+        public = keys.public_key()
+        message = tree_head_message(head.timestamp_ms, head.tree_size, head.root_hash)
+        if head.tree_size != size:
+            problems.append(
+                Problem("tree head", f"signed for {head.tree_size} entries, not {size}")
+            )
+        elif head.root_hash != root:
+            problems.append(Problem("tree head", "signs a root the entries no longer make"))
+        if head.key_id != public.key_id or not public.verify(head.signature, message):
+            problems.append(Problem("tree head", "its signature does not verify with the log key"))
+    problems.extend(_records(session, seen))
+    return problems
+
+
+def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
+    numbers = dict(session.execute(select(PolicyVersion.id, PolicyVersion.number)).all())
+    for version in session.scalars(select(PolicyVersion)):
+        where = f"policy version {version.number}"
+        logged = seen.policies.pop(version.id, None)
+        data = leaf_data(POLICY_VERSION, version.id, policy_record(version))
+        if logged is None:
+            yield Problem(where, "is not in the log")
+        elif logged[1] != data:
+            yield Problem(where, f"differs from its log entry {logged[0]}")
+    for decision in session.scalars(
+        select(Decision).order_by(Decision.id).execution_options(yield_per=_BATCH)
+    ):
+        where = f"decision {decision.id}"
+        logged = seen.statements.pop(decision.id, None)
+        record = decision_record(decision, numbers.get(decision.policy_version_id, -1))
+        if logged is None:
+            yield Problem(where, "is not in the log")
+        elif logged[1] != leaf_data(STATEMENT, decision.id, record):
+            yield Problem(where, f"differs from its statement in log entry {logged[0]}")
+        status = seen.statuses.pop(decision.id, None)
+        kind = STATUS_KINDS.get(decision.status)
+        if kind is None and status is not None:
+            yield Problem(where, f"is {decision.status.value}, but log entry {status[0]} ended it")
+        elif kind is not None and (
+            status is None or status[1] != leaf_data(kind, decision.id, status_record(decision))
+        ):
+            yield Problem(where, f"is {decision.status.value}, which the log does not record")
+    for subject_id, (index, _) in seen.statements.items():
+        yield Problem(f"log entry {index}", f"records decision {subject_id}, which is gone")
+    for subject_id, (index, _) in seen.policies.items():
+        yield Problem(f"log entry {index}", f"records policy version {subject_id}, which is gone")
+    for subject_id, (index, data) in seen.statuses.items():
+        kind = json.loads(data)["kind"]
+        yield Problem(
+            f"log entry {index}", f"records a {kind} of decision {subject_id}, which is gone"
+        )

@@ -1,0 +1,346 @@
+"""The public decisions database: every statement of reasons, as published, searchable.
+
+A decision is public from the moment it is made; what it shows is the record the log holds
+(no staff names, no natural person's name from a list) plus its current status, its clause as
+it stood in its policy version, the DSA statement fields, and its appeals and their answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from adwarden import settings
+from adwarden.appeals.models import Appeal
+from adwarden.domain.enums import (
+    AdvertiserKind,
+    AppealStatus,
+    DecisionStatus,
+    GroundKind,
+    Outcome,
+    SubjectLevel,
+)
+from adwarden.enforcement.models import Decision
+from adwarden.enforcement.statement import statement_of_reasons
+from adwarden.policy.document import Clause
+from adwarden.policy.models import PolicyVersion
+from adwarden.policy.services import policy_of
+from adwarden.registry.models import Account, Advertiser
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.transparency.models import LogEntry
+from adwarden.transparency.names import named
+from adwarden.transparency.records import (
+    STATEMENT,
+    STATUS_KINDS,
+    decision_record,
+    stamp,
+    status_record,
+)
+
+# Counting every match of a broad filter over millions of rows costs more than the page;
+# past this many, a total reads "more than".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class DecisionFilters:
+    advertiser: str | None = None  # a name in any script
+    clause: str | None = None
+    outcome: Outcome | None = None
+    level: SubjectLevel | None = None
+    ground: GroundKind | None = None
+    automated: bool | None = None
+    status: DecisionStatus | None = None
+    since: date | None = None
+    until: date | None = None
+    newest_first: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Any]
+    total: int  # capped at COUNT_CAP + 1: "more than COUNT_CAP"
+    offset: int
+    limit: int
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.total > COUNT_CAP
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+_CLAUSES: dict[tuple[int, str], dict[str, Clause]] = {}
+
+
+def clauses_of(version: PolicyVersion) -> dict[str, Clause]:
+    """A version's clauses by id; versions never change, so each is compiled once."""
+    key = (version.id, version.content_hash)
+    if key not in _CLAUSES:
+        _CLAUSES[key] = {item.clause.id: item.clause for item in policy_of(version).clauses}
+    return _CLAUSES[key]
+
+
+def _ground_condition(session: Session, ground: GroundKind) -> ColumnElement[bool]:
+    pairs = [
+        and_(Decision.policy_version_id == version.id, Decision.clause_id == clause.id)
+        for version in session.scalars(select(PolicyVersion))
+        for clause in clauses_of(version).values()
+        if clause.ground.kind is ground
+    ]
+    return or_(*pairs) if pairs else false()
+
+
+def _conditions(session: Session, filters: DecisionFilters) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if filters.advertiser:
+        found += named(Decision.advertiser_id, filters.advertiser)
+    if filters.clause:
+        found.append(Decision.clause_id == filters.clause)
+    if filters.outcome:
+        found.append(Decision.outcome == filters.outcome)
+    if filters.level:
+        found.append(Decision.level == filters.level)
+    if filters.ground:
+        found.append(_ground_condition(session, filters.ground))
+    if filters.automated is not None:
+        found.append(Decision.automated_decision == filters.automated)
+    if filters.status:
+        found.append(Decision.status == filters.status)
+    if filters.since:
+        found.append(Decision.starts_at >= day_start(filters.since))
+    if filters.until:
+        found.append(Decision.starts_at < day_start(filters.until + timedelta(days=1)))
+    return found
+
+
+def capped_count(session: Session, query: Select[Any]) -> int:
+    limited = query.limit(COUNT_CAP + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
+
+
+def search(session: Session, filters: DecisionFilters, *, offset: int, limit: int) -> Page:
+    conditions = _conditions(session, filters)
+    order = (
+        (Decision.starts_at.desc(), Decision.id.desc())
+        if filters.newest_first
+        else (Decision.starts_at, Decision.id)
+    )
+    rows = session.scalars(
+        select(Decision).where(*conditions).order_by(*order).offset(offset).limit(limit)
+    ).all()
+    total = capped_count(session, select(Decision.id).where(*conditions))
+    return Page(rows, total, offset, limit)
+
+
+@dataclass(frozen=True)
+class PublicAppeal:
+    filed_at: datetime
+    due_at: datetime
+    status: str
+    outcome: str | None
+    decided_at: datetime | None
+    answer: str | None
+    points: list[dict[str, str]]  # argument (when the advertiser is an organisation), answer
+    new_decision_id: int | None
+
+
+@dataclass(frozen=True)
+class PublicDecision:
+    decision: Decision
+    advertiser_name: str
+    clause: Clause
+    policy_number: int
+    clause_path: str  # the clause as it stood in the decision's policy version
+    record: dict[str, Any]
+    status_record: dict[str, Any] | None
+    statement: dict[str, Any]
+    appeals: list[PublicAppeal] = field(default_factory=list)
+    statement_index: int | None = None
+    status_index: int | None = None
+
+    @property
+    def path(self) -> str:
+        return f"/decisions/{self.decision.id}"
+
+    @property
+    def ground(self) -> GroundKind:
+        return self.clause.ground.kind
+
+    def as_json(self) -> dict[str, Any]:
+        """The public record of the decision, as the API and the exports give it."""
+        decision = self.decision
+        return {
+            "id": decision.id,
+            "puid": self.statement["puid"],
+            "url": settings.public_url() + self.path,
+            "advertiser": {"id": decision.advertiser_id, "name": self.advertiser_name},
+            "subject": {"level": decision.level.value, "label": decision.subject_label},
+            "outcome": decision.outcome.value,
+            "clause": {
+                "id": self.clause.id,
+                "title": self.clause.title,
+                "policy_version": self.policy_number,
+                "url": settings.public_url() + self.clause_path,
+                "ground": self.ground.value,
+                "dsa_category": self.clause.dsa_category.value,
+            },
+            "facts_summary": decision.facts_summary,
+            "evidence": self.record["evidence"],
+            "automated_detection": decision.automated_detection,
+            "automated_decision": decision.automated_decision,
+            "starts_at": stamp(decision.starts_at),
+            "ends_at": stamp(decision.ends_at),
+            "territorial_scope": decision.territorial_scope,
+            "status": decision.status.value,
+            "status_reason": decision.status_reason,
+            "superseded_by": decision.superseded_by,
+            "appeals": [
+                {
+                    "filed_at": stamp(appeal.filed_at),
+                    "due_at": stamp(appeal.due_at),
+                    "status": appeal.status,
+                    "outcome": appeal.outcome,
+                    "decided_at": stamp(appeal.decided_at),
+                    "answer": appeal.answer,
+                    "points": appeal.points,
+                    "new_decision_id": appeal.new_decision_id,
+                }
+                for appeal in self.appeals
+            ],
+            "statement": self.statement,
+            "log": {
+                "record": self.record,
+                "status_record": self.status_record,
+                "statement_index": self.statement_index,
+                "status_index": self.status_index,
+            },
+        }
+
+
+def _public_appeal(appeal: Appeal, organisation: bool) -> PublicAppeal:
+    decided = appeal.status is AppealStatus.decided
+    points = [
+        {
+            "argument": point["argument"] if organisation else "(withheld: a natural person's)",
+            "answer": point["addressed"],
+        }
+        for point in (appeal.points or [])
+    ]
+    return PublicAppeal(
+        filed_at=appeal.filed_at,
+        due_at=appeal.due_at,
+        status=appeal.status.value,
+        outcome=appeal.outcome.value if appeal.outcome else None,
+        decided_at=appeal.decided_at,
+        answer=appeal.answer if decided else None,
+        points=points,
+        new_decision_id=appeal.new_decision_id,
+    )
+
+
+def _log_indexes(session: Session, decision_ids: list[int]) -> dict[tuple[str, int], int]:
+    """Each decision's statement entry and its latest status entry."""
+    rows = session.execute(
+        select(LogEntry.kind, LogEntry.subject_id, func.max(LogEntry.log_index))
+        .where(
+            LogEntry.subject_id.in_(decision_ids),
+            LogEntry.kind.in_([STATEMENT, *STATUS_KINDS.values()]),
+        )
+        .group_by(LogEntry.kind, LogEntry.subject_id)
+    ).all()
+    found: dict[tuple[str, int], int] = {}
+    for kind, subject_id, index in rows:
+        key = (STATEMENT if kind == STATEMENT else "status", subject_id)
+        found[key] = max(found.get(key, -1), index)
+    return found
+
+
+_SUBJECT_TABLES: dict[SubjectLevel, Any] = {
+    SubjectLevel.advertiser: Advertiser,
+    SubjectLevel.account: Account,
+    SubjectLevel.campaign: Campaign,
+    SubjectLevel.post: PromotedPost,
+}
+
+
+def _content_dates(
+    session: Session, decisions: Sequence[Decision]
+) -> dict[tuple[SubjectLevel, int], datetime]:
+    """When each decision's subject came into being (the DSA's content date)."""
+    found: dict[tuple[SubjectLevel, int], datetime] = {}
+    for level, table in _SUBJECT_TABLES.items():
+        ids = {d.subject_id for d in decisions if d.level is level}
+        if ids:
+            rows = session.execute(select(table.id, table.created_at).where(table.id.in_(ids)))
+            found.update(((level, subject_id), created) for subject_id, created in rows)
+    return found
+
+
+def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[PublicDecision]:
+    """The public view of each decision, in a handful of queries for the lot."""
+    if not decisions:
+        return []
+    ids = [d.id for d in decisions]
+    advertisers = {
+        row.id: row
+        for row in session.scalars(
+            select(Advertiser).where(Advertiser.id.in_({d.advertiser_id for d in decisions}))
+        )
+    }
+    versions = {
+        row.id: row
+        for row in session.scalars(
+            select(PolicyVersion).where(
+                PolicyVersion.id.in_({d.policy_version_id for d in decisions})
+            )
+        )
+    }
+    appeals: dict[int, list[Appeal]] = {}
+    for appeal in session.scalars(
+        select(Appeal).where(Appeal.decision_id.in_(ids)).order_by(Appeal.filed_at)
+    ):
+        appeals.setdefault(appeal.decision_id, []).append(appeal)
+    indexes = _log_indexes(session, ids)
+    content_dates = _content_dates(session, decisions)
+    base = settings.public_url()
+    views = []
+    for decision in decisions:
+        version = versions[decision.policy_version_id]
+        clause = clauses_of(version)[decision.clause_id]
+        advertiser = advertisers[decision.advertiser_id]
+        organisation = advertiser.kind is AdvertiserKind.organization
+        clause_path = f"/policy/v{version.number}#clause-{clause.id}"
+        statement = statement_of_reasons(
+            decision,
+            clause,
+            content_date=content_dates.get(
+                (decision.level, decision.subject_id), decision.created_at
+            ),
+            clause_url=base + clause_path,
+        )
+        views.append(
+            PublicDecision(
+                decision=decision,
+                advertiser_name=advertiser.name,
+                clause=clause,
+                policy_number=version.number,
+                clause_path=clause_path,
+                record=decision_record(decision, version.number),
+                status_record=(
+                    status_record(decision) if decision.status in STATUS_KINDS else None
+                ),
+                statement=statement,
+                appeals=[_public_appeal(a, organisation) for a in appeals.get(decision.id, [])],
+                statement_index=indexes.get((STATEMENT, decision.id)),
+                status_index=indexes.get(("status", decision.id)),
+            )
+        )
+    return views

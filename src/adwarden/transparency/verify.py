@@ -1,0 +1,244 @@
+"""Checking a running instance from outside, with nothing but its public API.
+
+The verifier fetches the signed tree head and checks its signature; fetches every entry and
+recomputes the root; checks inclusion proofs; checks that the log extends the tree head it
+saved last time (a consistency proof), then saves the new one; and checks that every public
+decision is exactly what its log entries say, and that every logged decision is still public.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from adwarden.transparency.keys import PublicKey
+from adwarden.transparency.log import tree_head_message
+from adwarden.transparency.merkle import (
+    EMPTY_ROOT,
+    leaf_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+from adwarden.transparency.records import STATEMENT, STATUS_KINDS, leaf_data
+
+API = "/api/v1/public"
+SAMPLE = 64  # inclusion proofs checked per run (every entry's, in logs this small or smaller)
+
+
+class VerifyError(Exception):
+    """The instance could not be checked at all (unreachable, not an adwarden log)."""
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def ok(self, line: str) -> None:
+        self.lines.append(line)
+
+    def problem(self, line: str) -> None:
+        self.problems.append(line)
+
+
+@dataclass(frozen=True)
+class SavedHead:
+    url: str
+    key_id: str
+    public_key: str
+    tree_size: int
+    root_hash: str
+
+
+def _load_state(path: Path, url: str) -> SavedHead | None:
+    if not path.exists():
+        return None
+    try:
+        saved = json.loads(path.read_text()).get(url)
+    except json.JSONDecodeError as error:
+        raise VerifyError(f"{path} is not the verifier's state file: {error}") from None
+    return SavedHead(url=url, **saved) if saved else None
+
+
+def _save_state(path: Path, head: SavedHead) -> None:
+    state = json.loads(path.read_text()) if path.exists() else {}
+    state[head.url] = {
+        "key_id": head.key_id,
+        "public_key": head.public_key,
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=2, sort_keys=True))
+    temporary.replace(path)
+
+
+class _Client:
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def get(self, path: str, **params: Any) -> Any:
+        try:
+            response = self.client.get(API + path, params=params)
+        except httpx.HTTPError as error:
+            raise VerifyError(f"cannot reach {self.client.base_url}: {error}") from None
+        if response.status_code != 200:
+            raise VerifyError(
+                f"GET {API}{path} answered {response.status_code}: {response.text[:200]}"
+            )
+        return response.json()
+
+    def lines(self, path: str) -> Iterator[dict[str, Any]]:
+        with self.client.stream("GET", API + path) as response:
+            if response.status_code != 200:
+                raise VerifyError(f"GET {API}{path} answered {response.status_code}")
+            for line in response.iter_lines():
+                if line:
+                    yield json.loads(line)
+
+
+def verify(
+    client: httpx.Client,
+    url: str,
+    state_path: Path,
+    *,
+    pinned_key: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Report:
+    report = Report()
+    api = _Client(client)
+    saved = _load_state(state_path, url)
+    key_out = api.get("/log/key")
+    key = PublicKey(base64.b64decode(key_out["public_key"]))
+    expected = pinned_key or (saved.public_key if saved else None)
+    if key.key_id != key_out["key_id"]:
+        report.problem("the log's key id is not the SHA-256 of its key")
+    if expected and expected != key_out["public_key"]:
+        report.problem(
+            f"the log is signed by another key than {'--key' if pinned_key else 'before'}"
+        )
+        return report
+    head = api.get("/log/tree-head")
+    size, root = int(head["tree_size"]), bytes.fromhex(head["root_hash"])
+    message = tree_head_message(int(head["timestamp"]), size, root)
+    if head["key_id"] != key.key_id or not key.verify(base64.b64decode(head["signature"]), message):
+        report.problem(f"the tree head of size {size} is not signed by the log's key")
+        return report
+    report.ok(
+        f"tree head: {size} entries, root {root.hex()}, signature verified (key {key.key_id[:16]}…)"
+    )
+
+    progress("fetching entries")
+    entries: list[dict[str, Any]] = []
+    while len(entries) < size:
+        batch = api.get("/log/entries", start=len(entries), end=min(size, len(entries) + 1000))
+        if not batch:
+            break
+        entries.extend(batch)
+    hashes = []
+    for position, entry in enumerate(entries[:size]):
+        digest = leaf_hash(entry["data"].encode())
+        if entry["index"] != position or digest.hex() != entry["leaf_hash"]:
+            report.problem(f"entry {position}: its data does not hash to its leaf hash")
+        hashes.append(digest)
+    if len(hashes) != size:
+        report.problem(f"the log served {len(hashes)} entries, its tree head says {size}")
+    elif (root_of(hashes) if hashes else EMPTY_ROOT) != root:
+        report.problem("the entries do not make the signed root: an entry was changed or removed")
+    else:
+        report.ok(f"entries: {size} fetched, the root recomputed from them matches")
+
+    chosen = (
+        range(size)
+        if size <= SAMPLE
+        else sorted({*random.sample(range(size - 1), SAMPLE - 1), size - 1})
+    )
+    checked = 0
+    for index in chosen:
+        proof = api.get("/log/proof/inclusion", tree_size=size, index=index)
+        path = [bytes.fromhex(p) for p in proof["audit_path"]]
+        if index < len(hashes) and verify_inclusion(hashes[index], index, size, path, root):
+            checked += 1
+        else:
+            report.problem(f"the inclusion proof of entry {index} does not verify")
+    report.ok(f"inclusion: {checked} proofs verified against the signed root")
+
+    if saved is not None:
+        if saved.tree_size > size:
+            report.problem(f"the log shrank: {saved.tree_size} entries were saved, now {size}")
+        elif saved.tree_size > 0:
+            proof = api.get("/log/proof/consistency", first=saved.tree_size, second=size)
+            path = [bytes.fromhex(p) for p in proof["proof"]]
+            if verify_consistency(
+                saved.tree_size, size, bytes.fromhex(saved.root_hash), root, path
+            ):
+                report.ok(
+                    f"consistency: the log extends the tree head saved earlier ({saved.tree_size} entries)"
+                )
+            else:
+                report.problem(
+                    f"the log does not extend the tree head saved earlier ({saved.tree_size} "
+                    "entries): its history was rewritten"
+                )
+
+    progress("comparing public decisions with the log")
+    _compare_decisions(api, entries[:size], report)
+    if not report.problems:
+        _save_state(
+            state_path,
+            SavedHead(url, key.key_id, key_out["public_key"], size, root.hex()),
+        )
+        report.ok(f"saved this tree head to {state_path}")
+    return report
+
+
+def _compare_decisions(api: _Client, entries: list[dict[str, Any]], report: Report) -> None:
+    statements: dict[int, tuple[int, bytes]] = {}
+    statuses: dict[int, tuple[int, bytes]] = {}
+    for entry in entries:
+        if entry["kind"] == STATEMENT:
+            statements[entry["subject_id"]] = (entry["index"], entry["data"].encode())
+        elif entry["kind"] in STATUS_KINDS.values():
+            statuses[entry["subject_id"]] = (entry["index"], entry["data"].encode())
+    public = 0
+    for item in api.lines("/exports/decisions.jsonl"):
+        decision_id = int(item["id"])
+        public += 1
+        logged = statements.pop(decision_id, None)
+        shown = leaf_data(STATEMENT, decision_id, item["log"]["record"])
+        if logged is None:
+            report.problem(f"decision {decision_id} is public but not in the log")
+            continue
+        if logged[1] != shown:
+            report.problem(
+                f"decision {decision_id} differs from its statement in log entry {logged[0]}"
+            )
+        status = statuses.pop(decision_id, None)
+        if item["log"]["status_record"] is None:
+            if status is not None:
+                report.problem(
+                    f"decision {decision_id} shows as {item['status']}, but log entry {status[0]} ended it"
+                )
+        else:
+            kind = next(k for s, k in STATUS_KINDS.items() if s.value == item["status"])
+            if status is None or status[1] != leaf_data(
+                kind, decision_id, item["log"]["status_record"]
+            ):
+                report.problem(
+                    f"decision {decision_id} shows as {item['status']}, which the log does not record"
+                )
+    for decision_id, (index, _) in sorted(statements.items()):
+        report.problem(
+            f"log entry {index} records decision {decision_id}, which is no longer public"
+        )
+    if not report.problems:
+        report.ok(f"records: {public} public decisions match their log entries")

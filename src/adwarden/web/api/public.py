@@ -1,0 +1,311 @@
+"""The transparency center's API, open to anyone: the ads repository, the decisions database,
+bulk exports, and the verifiable log with its signed tree heads and proofs.
+
+Every answer is the same for every caller, so every answer may be cached.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from adwarden.domain.enums import DecisionStatus, GroundKind, Outcome, SubjectLevel
+from adwarden.domain.errors import InvalidInputError, NotFoundError
+from adwarden.enforcement.models import Decision
+from adwarden.store.queries import get
+from adwarden.transparency import ads as ad_repository
+from adwarden.transparency import decisions as decision_database
+from adwarden.transparency import keys, log
+from adwarden.transparency.exports import MEDIA_TYPES, Format, export_ads, export_decisions
+from adwarden.web.deps import DbSession, IdPath
+from adwarden.web.views import PUBLIC_CACHE
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "No such record"}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {"description": "A parameter is out of range"}
+}
+
+PublicOffset = Annotated[
+    int, Query(ge=0, le=decision_database.COUNT_CAP, description="results to skip")
+]
+PublicLimit = Annotated[int, Query(ge=1, le=100, description="results per page")]
+Name = Annotated[str | None, Query(max_length=200, description="advertiser name, any script")]
+
+
+class ResultPage(BaseModel):
+    items: list[dict[str, Any]]
+    total: int = Field(description="matches, counted up to total_cap")
+    total_is_lower_bound: bool = Field(description="true when there are more than total_cap")
+    total_cap: int
+    offset: int
+    limit: int
+
+
+def _cache(response: Response) -> None:
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+
+
+def _page(found: decision_database.Page, items: list[dict[str, Any]]) -> ResultPage:
+    return ResultPage(
+        items=items,
+        total=min(found.total, decision_database.COUNT_CAP),
+        total_is_lower_bound=found.more_than_cap,
+        total_cap=decision_database.COUNT_CAP,
+        offset=found.offset,
+        limit=found.limit,
+    )
+
+
+def _dates(since: date | None, until: date | None) -> None:
+    if since and until and since > until:
+        raise InvalidInputError("since must not be after until", "since")
+
+
+@router.get("/ads", response_model=ResultPage, responses=INVALID)
+def search_ads(
+    session: DbSession,
+    response: Response,
+    offset: PublicOffset = 0,
+    limit: PublicLimit = 25,
+    advertiser: Name = None,
+    text: Annotated[str | None, Query(max_length=200, description="words in the ad")] = None,
+    country: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{2}$", description="ISO code it may be shown in")
+    ] = None,
+    since: Annotated[date | None, Query(description="shown on or after")] = None,
+    until: Annotated[date | None, Query(description="shown on or before")] = None,
+    ad_status: Annotated[ad_repository.AdStatus | None, Query(alias="status")] = None,
+    sort: ad_repository.AdSort = ad_repository.AdSort.newest,
+) -> ResultPage:
+    """Search the ads repository. Restricted ads are listed too, with the decision that
+    restricted them; their content is withheld where its clause says so."""
+    _dates(since, until)
+    filters = ad_repository.AdFilters(advertiser, text, country, since, until, ad_status, sort)
+    found = ad_repository.search(session, filters, offset=offset, limit=limit)
+    _cache(response)
+    return _page(found, [ad.as_json() for ad in found.items])
+
+
+@router.get("/ads/{ad_id}", responses=NOT_FOUND)
+def show_ad(session: DbSession, response: Response, ad_id: IdPath) -> dict[str, Any]:
+    found = ad_repository.ad_by_id(session, ad_id)
+    if found is None:
+        raise NotFoundError("ad", ad_id)
+    _cache(response)
+    return found.as_json()
+
+
+@router.get("/decisions", response_model=ResultPage, responses=INVALID)
+def search_decisions(
+    session: DbSession,
+    response: Response,
+    offset: PublicOffset = 0,
+    limit: PublicLimit = 25,
+    advertiser: Name = None,
+    clause: Annotated[str | None, Query(pattern=r"^\d+(\.\d+)*$", max_length=20)] = None,
+    outcome: Outcome | None = None,
+    level: SubjectLevel | None = None,
+    ground: GroundKind | None = None,
+    automated: Annotated[bool | None, Query(description="decided without a person")] = None,
+    decision_status: Annotated[DecisionStatus | None, Query(alias="status")] = None,
+    since: Annotated[date | None, Query(description="decided on or after")] = None,
+    until: Annotated[date | None, Query(description="decided on or before")] = None,
+    order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
+) -> ResultPage:
+    """Search every published statement of reasons."""
+    _dates(since, until)
+    filters = decision_database.DecisionFilters(
+        advertiser, clause, outcome, level, ground, automated, decision_status, since, until,
+        newest_first=order == "newest",
+    )  # fmt: skip
+    found = decision_database.search(session, filters, offset=offset, limit=limit)
+    views = decision_database.public_decisions(session, found.items)
+    _cache(response)
+    return _page(found, [view.as_json() for view in views])
+
+
+@router.get("/decisions/{decision_id}", responses=NOT_FOUND)
+def show_decision(session: DbSession, response: Response, decision_id: IdPath) -> dict[str, Any]:
+    decision = get(session, Decision, decision_id)
+    _cache(response)
+    return decision_database.public_decisions(session, [decision])[0].as_json()
+
+
+def _stream(request: Request, rows: Any, fmt: Format, name: str) -> StreamingResponse:
+    extension = {Format.csv: "csv", Format.jsonl: "jsonl", Format.tdb: "tdb.jsonl"}[fmt]
+    return StreamingResponse(
+        rows,
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Cache-Control": PUBLIC_CACHE,
+            "Content-Disposition": f'attachment; filename="adwarden-{name}.{extension}"',
+        },
+    )
+
+
+After = Annotated[int, Query(ge=0, le=2**62, description="resume after this id")]
+ExportLimit = Annotated[int | None, Query(ge=1, le=10_000_000, description="rows at most")]
+EXPORT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}
+}
+
+
+@router.get("/exports/decisions.{fmt}", response_class=StreamingResponse, responses=EXPORT)
+def export_decision_rows(
+    request: Request, fmt: Format, after: After = 0, limit: ExportLimit = None
+) -> StreamingResponse:
+    """Every decision in id order: `csv`, `jsonl`, or `tdb` (DSA Transparency Database API
+    v2 statements, one JSON object per line). Resume with `after` = the last id received."""
+    rows = export_decisions(request.app.state.db, fmt, after=after, limit=limit)
+    return _stream(request, rows, fmt, "decisions")
+
+
+@router.get("/exports/ads.{fmt}", response_class=StreamingResponse, responses={**EXPORT, **INVALID})
+def export_ad_rows(
+    request: Request, fmt: Format, after: After = 0, limit: ExportLimit = None
+) -> StreamingResponse:
+    """Every listed ad in id order, as `csv` or `jsonl`. Resume with `after`."""
+    if fmt is Format.tdb:
+        raise InvalidInputError("the tdb format holds decisions; ads come as csv or jsonl", "fmt")
+    rows = export_ads(request.app.state.db, fmt, after=after, limit=limit)
+    return _stream(request, rows, fmt, "ads")
+
+
+class LogKeyOut(BaseModel):
+    algorithm: str = "Ed25519"
+    public_key: str = Field(description="the raw 32-byte public key, base64")
+    key_id: str = Field(description="SHA-256 of the key's DER SubjectPublicKeyInfo, hex")
+
+
+class TreeHeadOut(BaseModel):
+    tree_size: int
+    timestamp: int = Field(description="milliseconds since the epoch")
+    root_hash: str = Field(description="hex")
+    signature: str = Field(
+        description="Ed25519 over RFC 6962's TreeHeadSignature (v1, tree_hash, timestamp, "
+        "tree_size, root_hash), base64"
+    )
+    key_id: str
+
+
+class EntryOut(BaseModel):
+    index: int
+    kind: str
+    subject_id: int
+    data: str = Field(description="the leaf data: canonical JSON; leaf hash = SHA-256(0x00 ‖ data)")
+    leaf_hash: str
+    logged_at: str
+
+
+class InclusionOut(BaseModel):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    audit_path: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    first: int
+    second: int
+    proof: list[str]
+
+
+@router.get("/log/key", response_model=LogKeyOut)
+def log_key(response: Response) -> LogKeyOut:
+    """The key that signs the log's tree heads."""
+    public = keys.public_key()
+    _cache(response)
+    return LogKeyOut(public_key=public.base64, key_id=public.key_id)
+
+
+def _head_out(head: Any) -> TreeHeadOut:
+    return TreeHeadOut(
+        tree_size=head.tree_size,
+        timestamp=head.timestamp_ms,
+        root_hash=head.root_hash.hex(),
+        signature=base64.b64encode(head.signature).decode(),
+        key_id=head.key_id,
+    )
+
+
+@router.get("/log/tree-head", response_model=TreeHeadOut, responses=NOT_FOUND)
+def latest_tree_head(session: DbSession, response: Response) -> TreeHeadOut:
+    """The latest signed tree head."""
+    _cache(response)
+    return _head_out(log.latest_head(session))
+
+
+@router.get("/log/tree-heads/{tree_size}", response_model=TreeHeadOut, responses=NOT_FOUND)
+def tree_head_at(session: DbSession, response: Response, tree_size: IdPath) -> TreeHeadOut:
+    """The tree head signed when the log reached `tree_size` entries."""
+    _cache(response)
+    return _head_out(log.head_at(session, tree_size))
+
+
+@router.get("/log/entries", response_model=list[EntryOut], responses=INVALID)
+def log_entries(
+    session: DbSession,
+    response: Response,
+    start: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    end: Annotated[int | None, Query(ge=1, le=2**62, description="exclusive")] = None,
+) -> list[EntryOut]:
+    """Entries [start, end), at most 1,000 at a time."""
+    stop = min(end if end is not None else start + 1_000, start + 1_000)
+    if stop <= start:
+        raise InvalidInputError("end must be above start", "end")
+    _cache(response)
+    return [
+        EntryOut(
+            index=entry.log_index,
+            kind=entry.kind,
+            subject_id=entry.subject_id,
+            data=entry.payload,
+            leaf_hash=entry.leaf_hash.hex(),
+            logged_at=entry.logged_at.isoformat(),
+        )
+        for entry in log.entries(session, start, stop)
+    ]
+
+
+@router.get("/log/proof/inclusion", response_model=InclusionOut, responses={**NOT_FOUND, **INVALID})
+def inclusion_proof(
+    session: DbSession,
+    response: Response,
+    tree_size: Annotated[int, Query(ge=1, le=2**62)],
+    index: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    leaf_hash: Annotated[str | None, Query(pattern="^[0-9a-fA-F]{64}$")] = None,
+) -> InclusionOut:
+    """The audit path of one entry, by its index or its leaf hash (RFC 9162 2.1.3)."""
+    if (index is None) == (leaf_hash is None):
+        raise InvalidInputError("give either index or leaf_hash", "index")
+    if index is None:
+        assert leaf_hash is not None
+        index = log.entry_by_hash(session, bytes.fromhex(leaf_hash)).log_index
+    path = log.inclusion_proof(session, index, tree_size)
+    digest = log.entries(session, index, index + 1)[0].leaf_hash
+    _cache(response)
+    return InclusionOut(
+        index=index, tree_size=tree_size, leaf_hash=digest.hex(), audit_path=[p.hex() for p in path]
+    )
+
+
+@router.get("/log/proof/consistency", response_model=ConsistencyOut, responses=INVALID)
+def consistency_proof(
+    session: DbSession,
+    response: Response,
+    first: Annotated[int, Query(ge=1, le=2**62)],
+    second: Annotated[int, Query(ge=1, le=2**62)],
+) -> ConsistencyOut:
+    """That the log of `second` entries extends the log of `first` (RFC 9162 2.1.4)."""
+    proof = log.consistency_proof(session, first, second)
+    _cache(response)
+    return ConsistencyOut(first=first, second=second, proof=[p.hex() for p in proof])
