@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import socket
 import threading
 import time
@@ -310,3 +311,10 @@ def impression_claims(
         )
         for _ in range(n)
     ]
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for an `adwarden` process: no ADWARDEN_ setting from outside, but this
+    test's own data folder and log signing key."""
+    own = ("ADWARDEN_DATA_DIR", "ADWARDEN_LOG_KEY")
+    return {k: v for k, v in os.environ.items() if not k.startswith("ADWARDEN_") or k in own}

@@ -21,9 +21,9 @@ from adwarden.registry.models import Account, Advertiser, OrganicPost, Person
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.engine import Database
 from adwarden.store.migrate import head_revision
+from support import cli_env
 
 ADWARDEN = str(Path(sys.executable).parent / "adwarden")
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("ADWARDEN_")}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -31,7 +31,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         [ADWARDEN, *args],
         capture_output=True,
         text=True,
-        env={**ENV, **(env or {})},
+        env={**cli_env(), **(env or {})},
         timeout=120,
         check=False,
     )
@@ -160,7 +160,7 @@ def served(db_url: str, *extra: str) -> Iterator[tuple[str, int]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=ENV,
+        env=cli_env(),
     ) as process:
         try:
             assert process.stdout is not None

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 from shared_data import LISTS
+from support import cli_env
 
 ADWARDEN = str(Path(sys.executable).parent / "adwarden")
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("ADWARDEN_")}
 SDN = LISTS / "ofac-sdn"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [ADWARDEN, *args], capture_output=True, text=True, env=ENV, timeout=120, check=False
+        [ADWARDEN, *args], capture_output=True, text=True, env=cli_env(), timeout=120, check=False
     )
 
 

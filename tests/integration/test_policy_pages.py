@@ -211,14 +211,16 @@ def test_the_diff_page_shows_exactly_what_changed(db: Database) -> None:
         assert ids_in(diff, "removed-") == ["3.2"]
         assert ids_in(diff, "changed-") == ["3.1"]
         changed = tree(diff).xpath("//section[@id='changed-3.1']")[0]
-        assert [d.text for d in changed.xpath(".//pre//del")] == ["six"]
-        assert [i.text for i in changed.xpath(".//pre//ins")] == ["three"]
-        assert "every three months" not in changed.xpath(".//pre")[0].text_content()
+        assert [d.text for d in changed.xpath(".//blockquote//del")] == ["six"]
+        assert [i.text for i in changed.xpath(".//blockquote//ins")] == ["three"]
+        assert "every three months" not in changed.xpath(".//blockquote")[0].text_content()
         # only the text changed, so there is no table of other fields
         assert not changed.xpath(".//table")
         links = tree(diff).xpath("//section[@aria-labelledby='added']//a/@href")
         assert links == ["/policy/v2#clause-7.1"]
-        assert tree(diff).xpath("//section[@aria-labelledby='removed']//a/@href") == ["/policy/v1#clause-3.2"]
+        assert tree(diff).xpath("//section[@aria-labelledby='removed']//a/@href") == [
+            "/policy/v1#clause-3.2"
+        ]
 
         # the form: two labelled selects, sent with GET, the compared versions chosen
         [form] = tree(diff).xpath("//form[@action='/policy/diff']")

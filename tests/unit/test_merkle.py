@@ -142,7 +142,7 @@ def test_every_proof_of_every_small_tree_verifies_and_no_wrong_one_does() -> Non
             first_root = store.root(first)
             assert verify_consistency(first, size, first_root, root, proof)
             if first < size:
-                wrong = mth([b"changed"] + leaves[1:first])
+                wrong = mth([b"changed", *leaves[1:first]])
                 assert not verify_consistency(first, size, wrong, root, proof)
 
 

@@ -12,7 +12,15 @@ from fastapi.staticfiles import StaticFiles
 import adwarden.models  # noqa: F401  (every table and the audit guard, before any request)
 from adwarden import __version__
 from adwarden.store.engine import Database
-from adwarden.web import console, errors, mine, pages, policy_pages, report_pages
+from adwarden.web import (
+    console,
+    errors,
+    mine,
+    pages,
+    policy_pages,
+    public_pages,
+    report_pages,
+)
 from adwarden.web.api import (
     accounts,
     advertisers,
@@ -76,6 +84,7 @@ def create_app(db: Database) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(console.router)
     app.include_router(mine.router)
+    app.include_router(public_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -8,7 +8,7 @@ the reason next to the field it concerns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -68,7 +68,16 @@ from adwarden.store.base import utcnow
 from adwarden.store.queries import get, page
 from adwarden.web.deps import DbSession, IdPath, WebUser
 from adwarden.web.pages import same_origin
-from adwarden.web.views import PAGE_SIZE, Pager, error_page, offset_of, redirect, render, web_actor
+from adwarden.web.views import (
+    PAGE_SIZE,
+    Pager,
+    error_page,
+    offset_of,
+    redirect,
+    render,
+    web_actor,
+    when,
+)
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -79,10 +88,6 @@ MAX_TEXT = 20_000
 REFUSALS = (InvalidInputError, ConflictError, ForbiddenError)
 
 TextField = Annotated[str, Form()]
-
-
-def when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
 def _sentence(message: str) -> str:

@@ -21,7 +21,7 @@ from adwarden.domain.errors import NotFoundError
 from adwarden.policy.document import Clause
 from adwarden.policy.models import PolicyVersion
 from adwarden.policy.services import current_version, policy_of, version_by_number, versions
-from adwarden.transparency.policy_diff import diff_policies
+from adwarden.transparency.policy_diff import Segment, diff_policies
 from adwarden.web.deps import MAX_ID, DbSession
 from adwarden.web.views import public_page
 
@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 # CommonMark with raw HTML off: a clause that holds <script> shows it as text. Its link
 # validation also drops javascript: and similar links.
 _markdown = MarkdownIt("commonmark", {"html": False})
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 OUTCOME_WORDS = {
     Outcome.reject_post: "the promoted post is rejected",
@@ -90,6 +91,24 @@ def shown(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=1, ensure_ascii=False)
+
+
+def paragraphs(segments: Sequence[Segment]) -> list[list[Segment]]:
+    """Marked text cut at its blank lines, so each paragraph shows as one; a paragraph break
+    that was added or removed shows as a break too."""
+    result: list[list[Segment]] = [[]]
+    for segment in segments:
+        parts = _PARAGRAPH_BREAK.split(segment.text)
+        for index, part in enumerate(parts):
+            if index:
+                result.append([])
+            if part:
+                result[-1].append(Segment(segment.kind, part))
+    return [paragraph for paragraph in result if paragraph]
+
+
+def markdown_or_nothing(text: Any) -> Markup:
+    return clause_html(text) if isinstance(text, str) else Markup()
 
 
 def field_label(field: str) -> str:
@@ -232,6 +251,8 @@ def policy_diff(request: Request, session: DbSession) -> Response:
         "new": new,
         "label": field_label,
         "shown": shown,
+        "paragraphs": paragraphs,
+        "markdown": markdown_or_nothing,
     }
     if old is not None and new is not None and old.number != new.number:
         context["diff"] = diff_policies(policy_of(old).document, policy_of(new).document)

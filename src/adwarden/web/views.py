@@ -4,6 +4,7 @@ turning a stage error into a page (pages never answer in JSON)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +21,13 @@ from adwarden.domain.enums import Role
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 PAGE_SIZE = 25
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+templates.env.globals["when"] = when
 
 
 def render(
@@ -39,9 +47,14 @@ def render(
 PUBLIC_CACHE = "public, max-age=60"
 
 
-def public_page(request: Request, name: str, context: dict[str, Any] | None = None) -> HTMLResponse:
+def public_page(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
     """A page of the transparency center: rendered for nobody in particular, cacheable."""
-    response = render(request, name, None, context)
+    response = render(request, name, None, context, status_code)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 

@@ -1,0 +1,353 @@
+"""The verifiable log: what is published goes in as it is written, proofs verify against the
+signed tree heads, and a changed or deleted row is found, from inside and from outside."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Executable, delete, select, update
+
+from adwarden.domain.enums import DecisionStatus
+from adwarden.enforcement.models import Decision, Notice
+from adwarden.enforcement.services import lift
+from adwarden.store.base import utcnow
+from adwarden.store.engine import Database
+from adwarden.transparency import keys
+from adwarden.transparency.check import check_log
+from adwarden.transparency.log import (
+    Item,
+    append,
+    consistency_proof,
+    head_at,
+    inclusion_proof,
+    latest_head,
+    root_at,
+    tree_head_message,
+)
+from adwarden.transparency.merkle import root_of, verify_consistency, verify_inclusion
+from adwarden.transparency.models import LogEntry, LogHead, LogNode, TreeHead
+from adwarden.transparency.verify import verify
+from adwarden.web.app import create_app
+from support import (
+    api_client,
+    cli_env,
+    live_server,
+    make_decision,
+    make_tenant,
+    publish_default_policy,
+    staff_actor,
+)
+
+ADWARDEN = str(Path(sys.executable).parent / "adwarden")
+
+
+def problems(db: Database) -> list[str]:
+    with db.sessions() as session:
+        return [str(problem) for problem in check_log(session)]
+
+
+def entries(db: Database) -> list[LogEntry]:
+    with db.sessions() as session:
+        return list(session.scalars(select(LogEntry).order_by(LogEntry.log_index)))
+
+
+def three_decisions(db: Database) -> list[int]:
+    return [make_decision(db, make_tenant(db, label)) for label in ("Alpha", "Beta", "Gamma")]
+
+
+def test_every_published_record_is_logged_in_order_with_a_signed_head(db: Database) -> None:
+    decision_ids = three_decisions(db)
+    logged = entries(db)
+    assert [(e.kind, e.subject_id) for e in logged] == [
+        ("policy_version", 1),
+        *(("statement", decision_id) for decision_id in decision_ids),
+    ]
+    statement = json.loads(logged[1].payload)
+    assert statement["kind"] == "statement"
+    assert statement["record"]["clause"] == "5.1"
+    assert statement["record"]["decided_by"] == "automatic"  # never a staff member's name
+    with db.sessions() as session:
+        head = latest_head(session)
+        assert head.tree_size == 4
+        assert head.root_hash == root_of([e.leaf_hash for e in logged])
+        message = tree_head_message(head.timestamp_ms, head.tree_size, head.root_hash)
+        assert keys.public_key().verify(head.signature, message)
+        assert not keys.public_key().verify(head.signature, message[:-1] + b"\x00")
+        # every append signed its own head: one per size the log has had
+        sizes = session.scalars(select(TreeHead.tree_size).order_by(TreeHead.tree_size)).all()
+    assert sizes == [1, 2, 3, 4]
+    assert problems(db) == []
+
+
+def test_a_reversal_is_logged_with_its_reason(db: Database) -> None:
+    [decision_id, *_] = three_decisions(db)
+    reviewer = staff_actor(db)
+    with db.transaction() as session:
+        lift(session, reviewer, decision_id, "The post announced a raffle.", reversed_=True)
+    last = entries(db)[-1]
+    assert (last.kind, last.subject_id) == ("reversal", decision_id)
+    assert json.loads(last.payload)["record"] == {
+        "decision_id": decision_id,
+        "status": "reversed",
+        "reason": "The post announced a raffle.",
+        "superseded_by": None,
+    }
+    assert problems(db) == []
+
+
+def test_proofs_from_the_store_verify_against_every_signed_head(db: Database) -> None:
+    three_decisions(db)
+    three_decisions(db)
+    logged = entries(db)
+    with db.sessions() as session:
+        heads = {size: head_at(session, size) for size in range(1, len(logged) + 1)}
+        for size, head in heads.items():
+            assert root_at(session, size) == head.root_hash
+            for index in range(size):
+                path = inclusion_proof(session, index, size)
+                leaf = logged[index].leaf_hash
+                assert verify_inclusion(leaf, index, size, path, head.root_hash)
+            for first in range(1, size + 1):
+                proof = consistency_proof(session, first, size)
+                assert verify_consistency(
+                    first, size, heads[first].root_hash, head.root_hash, proof
+                )
+
+
+Tamper = Callable[[int, int], Executable]  # (decision id, its statement's index) -> statement
+
+TAMPERING: dict[str, tuple[Tamper, str]] = {
+    "decision-changed": (
+        lambda d, _: update(Decision).where(Decision.id == d).values(facts_summary="Else."),
+        "differs from its statement in log entry",
+    ),
+    "status-changed": (
+        lambda d, _: (
+            update(Decision).where(Decision.id == d).values(status=DecisionStatus.reversed)
+        ),
+        "which the log does not record",
+    ),
+    "entry-data-changed": (
+        lambda _, i: (
+            update(LogEntry).where(LogEntry.log_index == i).values(payload='{"kind":"statement"}')
+        ),
+        "no longer hashes",
+    ),
+    "leaf-hash-changed": (
+        lambda _, i: update(LogEntry).where(LogEntry.log_index == i).values(leaf_hash=b"\0" * 32),
+        "no longer hashes",
+    ),
+    "subtree-changed": (
+        lambda _, i: update(LogNode).values(hash=b"\0" * 32),
+        "does not match its leaves",
+    ),
+    "entry-deleted": (
+        lambda _, i: delete(LogEntry).where(LogEntry.log_index == i),
+        "entries are missing",
+    ),
+    "tree-head-changed": (
+        lambda _, i: update(TreeHead).where(TreeHead.tree_size == 4).values(root_hash=b"\1" * 32),
+        "signs a root the entries no longer make",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERING))
+def test_a_changed_or_deleted_row_is_found(db: Database, case: str) -> None:
+    tamper, expected = TAMPERING[case]
+    decision_ids = three_decisions(db)
+    target = decision_ids[1]
+    statement = next(e.log_index for e in entries(db) if e.subject_id == target)
+    assert problems(db) == []
+    with db.engine.begin() as connection:
+        connection.execute(tamper(target, statement))
+    found = problems(db)
+    assert any(expected in problem for problem in found), found
+
+
+def test_a_deleted_decision_is_found(db: Database) -> None:
+    decision_ids = three_decisions(db)
+    with db.engine.begin() as connection:
+        connection.execute(delete(Notice).where(Notice.decision_id == decision_ids[0]))
+        connection.execute(delete(Decision).where(Decision.id == decision_ids[0]))
+    found = problems(db)
+    assert any(f"records decision {decision_ids[0]}, which is gone" in p for p in found), found
+
+
+def test_verify_from_outside_then_catch_a_changed_row_and_a_rewritten_history(
+    db: Database, tmp_path: Path
+) -> None:
+    three_decisions(db)
+    state = tmp_path / "heads.json"
+    with api_client(db) as client:
+        url = str(client.base_url)
+        first = verify(client, url, state)
+        assert first.problems == []
+        assert any("signature verified" in line for line in first.lines)
+        assert "records: 3 public decisions match their log entries" in first.lines
+        assert json.loads(state.read_text())[url]["tree_size"] == 4
+
+        three_decisions(db)
+        second = verify(client, url, state)
+        assert second.problems == []
+        assert any(
+            "extends the tree head saved earlier (4 entries)" in line for line in second.lines
+        )
+
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(Decision).where(Decision.id == 2).values(facts_summary="Quietly edited.")
+            )
+        changed = verify(client, url, state)
+        assert changed.problems == ["decision 2 differs from its statement in log entry 2"]
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(Decision)
+                .where(Decision.id == 2)
+                .values(facts_summary=json.loads(entries(db)[2].payload)["record"]["facts_summary"])
+            )
+        assert verify(client, url, state).problems == []
+
+        # rewrite history: replace an early entry, rebuild the tree and re-sign every head
+        _rewrite_first_statement(db)
+        rewritten = verify(client, url, state)
+        assert any("history was rewritten" in p for p in rewritten.problems), rewritten.problems
+
+
+def _rewrite_first_statement(db: Database) -> None:
+    """What an operator holding the key could do: change entry 1 and recompute everything."""
+    logged = entries(db)
+    forged = [Item(e.kind, e.subject_id, e.payload.encode()) for e in logged]
+    record = json.loads(forged[1].data)
+    record["record"]["facts_summary"] = "A different story."
+    forged[1] = Item(forged[1].kind, forged[1].subject_id, json.dumps(record).encode())
+    with db.engine.begin() as connection:
+        for table in (LogEntry, LogNode, TreeHead):
+            connection.execute(delete(table))
+        connection.execute(update(LogHead).values(size=0))
+    with db.transaction() as session:
+        append(session, forged, utcnow())
+        session.execute(
+            update(Decision).where(Decision.id == 1).values(facts_summary="A different story.")
+        )
+
+
+def test_a_different_key_is_refused(db: Database, tmp_path: Path) -> None:
+    three_decisions(db)
+    state = tmp_path / "heads.json"
+    with api_client(db) as client:
+        url = str(client.base_url)
+        other = base64.b64encode(b"\1" * 32).decode()
+        report = verify(client, url, state, pinned_key=other)
+        assert report.problems == ["the log is signed by another key than --key"]
+        assert not state.exists()
+
+
+def test_the_log_api_answers_with_proofs_and_names_bad_requests(db: Database) -> None:
+    three_decisions(db)
+    with api_client(db) as client:
+        head = client.get("/api/v1/public/log/tree-head")
+        assert head.status_code == 200
+        assert head.headers["cache-control"] == "public, max-age=60"
+        size = head.json()["tree_size"]
+        leaf = client.get("/api/v1/public/log/entries", params={"start": 2, "end": 3}).json()[0]
+        by_hash = client.get(
+            "/api/v1/public/log/proof/inclusion",
+            params={"tree_size": size, "leaf_hash": leaf["leaf_hash"]},
+        ).json()
+        assert by_hash["index"] == 2
+        path = [bytes.fromhex(p) for p in by_hash["audit_path"]]
+        root = bytes.fromhex(head.json()["root_hash"])
+        assert verify_inclusion(bytes.fromhex(leaf["leaf_hash"]), 2, size, path, root)
+        too_big = client.get(
+            "/api/v1/public/log/proof/inclusion", params={"tree_size": size + 1, "index": 0}
+        )
+        assert too_big.status_code == 422
+        assert "tree_size must be between 1 and the log's size" in too_big.text
+        both = client.get(
+            "/api/v1/public/log/proof/inclusion",
+            params={"tree_size": size, "index": 0, "leaf_hash": leaf["leaf_hash"]},
+        )
+        assert both.status_code == 422
+        backwards = client.get(
+            "/api/v1/public/log/proof/consistency", params={"first": size, "second": 1}
+        )
+        assert backwards.status_code == 422
+        unknown = client.get(
+            "/api/v1/public/log/proof/inclusion", params={"tree_size": size, "leaf_hash": "ab" * 32}
+        )
+        assert unknown.status_code == 404
+
+
+def test_an_empty_log_has_no_tree_head_yet(db: Database) -> None:
+    with api_client(db) as client:
+        response = client.get("/api/v1/public/log/tree-head")
+    assert response.status_code == 404
+    assert "nothing has been logged yet" in response.text
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ADWARDEN, *args],
+        capture_output=True,
+        text=True,
+        env={**cli_env(), **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_keys_init_makes_a_private_key_once(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "log.pem"
+    made = run("keys", "init", "--path", str(path))
+    assert made.returncode == 0, made.stderr
+    assert "key id" in made.stdout
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    again = run("keys", "init", "--path", str(path))
+    assert again.returncode == 2
+    assert "already holds a log signing key" in again.stderr
+
+
+def test_log_check_and_verify_on_the_command_line(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    three_decisions(db)
+    checked = run("--db", db_url, "log", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "the log holds 4 entries and agrees with the database" in checked.stdout
+    state = tmp_path / "state.json"
+    with live_server(create_app(db)) as base_url:
+        verified = run("log", "verify", base_url, "--state", str(state))
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "ok  entries: 4 fetched" in verified.stdout
+        with db.engine.begin() as connection:
+            connection.execute(update(Decision).values(facts_summary="Edited afterwards."))
+        failed = run("log", "verify", base_url, "--state", str(state))
+        assert failed.returncode == 1
+        assert "BAD decision 1 differs from its statement" in failed.stdout
+    inside = run("--db", db_url, "log", "check")
+    assert inside.returncode == 1
+    assert "decision 1: differs from its statement in log entry 1" in inside.stdout
+    nowhere = run("log", "verify", "http://127.0.0.1:9", "--state", str(state))
+    assert nowhere.returncode == 2
+    assert "cannot reach" in nowhere.stderr
+
+
+def test_without_a_key_nothing_is_published(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_default_policy(db)
+    monkeypatch.setenv("ADWARDEN_LOG_KEY", str(tmp_path / "missing.pem"))
+    with pytest.raises(keys.LogKeyError, match="run `adwarden keys init`"):
+        make_decision(db, make_tenant(db, "Keyless"))
+    monkeypatch.undo()
+    assert [e.kind for e in entries(db)] == ["policy_version"]
