@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from test_cli import run
 
-from adwarden.domain.enums import DecisionStatus, ListKind, Outcome, TaskStatus
+from adwarden.appeals.models import Appeal
+from adwarden.auth.models import User
+from adwarden.domain.enums import (
+    AppealOutcome,
+    AppealStatus,
+    DecisionStatus,
+    ListKind,
+    NoticeKind,
+    Outcome,
+    TaskStatus,
+)
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.lists.models import WatchList
 from adwarden.registry.models import Account, OrganicPost
-from adwarden.scenario.loader import build_scenario, read_scenario
+from adwarden.scenario.loader import Scenario, ScenarioError, build_scenario, read_scenario
+from adwarden.scenario.schema import ScenarioAppeal
 from adwarden.screening.models import ScreeningHit
 from adwarden.store.engine import Database
 from support import DEFAULT_POLICY, api_client
@@ -65,7 +78,10 @@ def test_the_demo_decides_what_the_case_calls_for(db: Database) -> None:
         assert directive["source_url"].startswith("https://www.cisa.gov/")
         # every decision has its notice, and each answers the case file's questions for
         # its own subject: the clause, the facts, the evidence, what stops and what goes on
-        notices = {n.decision_id: n for n in session.scalars(select(Notice))}
+        notices = {
+            n.decision_id: n
+            for n in session.scalars(select(Notice).where(Notice.kind == NoticeKind.decision))
+        }
         assert set(notices) == {d.id for d in decisions}
         letter = notices[kaspersky.id].body_text
         for answer in (
@@ -172,3 +188,133 @@ def test_the_demo_serves_its_always_on_ads(db: Database) -> None:
         (built.advertisers["casey-sampleton"], "0.0022"),
         (built.advertisers["ammerwinkel-roasters"], "0.001"),
     ]
+
+
+def test_the_kaspersky_lab_decision_has_its_appeal_answered_by_a_second_reviewer(
+    db: Database,
+) -> None:
+    scenario = read_scenario(SCENARIO)
+    assert scenario.enforcement is not None
+    [planned] = scenario.enforcement.appeals
+    with db.transaction() as session:
+        build_scenario(session, scenario)
+    with db.sessions() as session:
+        kaspersky = session.scalars(select(Decision).where(Decision.clause_id == "3.1")).one()
+        [appeal] = session.scalars(select(Appeal).where(Appeal.decision_id == kaspersky.id))
+        # no other decision of the demo is appealed
+        assert session.scalar(select(func.count()).select_from(Appeal)) == 1
+        assert (appeal.status, appeal.outcome) == (AppealStatus.decided, AppealOutcome.upheld)
+        assert kaspersky.status is DecisionStatus.active  # upheld: the decision stands
+
+        def email(user_id: int | None) -> str:
+            user = session.get(User, user_id)
+            assert user is not None
+            return user.email
+
+        assert email(appeal.filed_by) == "kaspersky-lab@advertisers.adwarden.example"
+        assert appeal.advertiser_id == kaspersky.advertiser_id
+        # four eyes: answered by the second reviewer, who did not decide
+        assert email(appeal.decided_by) == "reviewer2@adwarden.example"
+        assert email(appeal.assigned_to) == "reviewer2@adwarden.example"
+        assert email(kaspersky.decided_by) == "reviewer@adwarden.example"
+        assert appeal.decided_by != kaspersky.decided_by
+        # the arguments as filed, each answered in order by its own point
+        assert appeal.arguments == list(planned.arguments)
+        assert planned.answer is not None
+        assert appeal.points is not None
+        assert [p["argument"] for p in appeal.points] == appeal.arguments
+        assert [p["addressed"] for p in appeal.points] == list(planned.answer.points)
+        assert len({p["addressed"] for p in appeal.points}) == len(appeal.arguments)
+        # the arguments are the case file's: the rule, the explanation, what others must
+        # do, the WannaCry post, the scrutiny list, and a mistake to admit
+        for argument, words in zip(
+            appeal.arguments,
+            ("specific rule", "Explain", "other companies", "WannaCry", "scrutiny", "mistake"),
+            strict=True,
+        ):
+            assert words in argument
+        # and each point answers its own argument
+        for point, needed in zip(
+            (p["addressed"] for p in appeal.points),
+            (
+                ("clause 3.1", "/policy/v1#clause-3.1"),  # the rule, and where it is published
+                ("BOD 17-01", "2017-09-13"),  # what the decision rests on
+                ("/self-check", "180 days"),  # what any advertiser can do
+                ("WannaCry", "organic accounts"),  # the ads were not at issue
+                ("clause 6.1", "not a sanctions list"),  # the scrutiny list
+                ("upheld", "withdrawn"),  # no mistake found, and when it ends
+            ),
+            strict=True,
+        ):
+            for words in needed:
+                assert words in point, (words, point)
+        # the answer itself names the clause and the directive, not the notice again
+        answer = appeal.answer or ""
+        for needed in (
+            "clause 3.1",
+            "/policy/v1#clause-3.1",
+            "Binding Operational Directive 17-01",
+            "2017-09-13",
+            "/self-check",
+        ):
+            assert needed in answer, needed
+        # every step told the advertiser, and the decided message carries the answer
+        sent = session.scalars(
+            select(Notice).where(Notice.appeal_id == appeal.id).order_by(Notice.id)
+        ).all()
+        assert [n.kind for n in sent] == [
+            NoticeKind.appeal_filed,
+            NoticeKind.appeal_assigned,
+            NoticeKind.appeal_decided,
+        ]
+        assert "Binding Operational Directive 17-01" in sent[-1].body_text
+
+
+def _with_appeal(**changes: object) -> Scenario:
+    """The 2018 scenario with its one appeal changed (no validation: as a caller might)."""
+    scenario = read_scenario(SCENARIO)
+    assert scenario.enforcement is not None
+    [appeal] = scenario.enforcement.appeals
+    assert appeal.answer is not None
+    answer = appeal.answer.model_copy(update=changes)
+    changed: ScenarioAppeal = appeal.model_copy(update={"answer": answer})
+    return dataclasses.replace(
+        scenario, enforcement=scenario.enforcement.model_copy(update={"appeals": [changed]})
+    )
+
+
+def test_a_boilerplate_answer_in_the_scenario_is_refused_by_name(db: Database) -> None:
+    scenario = read_scenario(SCENARIO)
+    assert scenario.enforcement is not None
+    facts = scenario.enforcement.decisions[0].facts_summary
+    with (
+        pytest.raises(
+            ScenarioError,
+            match=r"enforcement\.yaml: at appeals\.0 \(kaspersky-lab, clause 3\.1\): "
+            r"the answer repeats the notice for decision \d+",
+        ),
+        db.transaction() as session,
+    ):
+        build_scenario(session, _with_appeal(answer=facts))
+    with db.sessions() as session:  # nothing of the build was kept
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
+        assert session.scalar(select(func.count()).select_from(Appeal)) == 0
+
+
+def test_an_appeal_of_a_decision_never_made_is_named(db: Database) -> None:
+    scenario = read_scenario(SCENARIO)
+    assert scenario.enforcement is not None
+    undecided = dataclasses.replace(
+        scenario, enforcement=scenario.enforcement.model_copy(update={"decisions": []})
+    )
+    with (
+        pytest.raises(
+            ScenarioError,
+            match=r"enforcement\.yaml: at appeals\.0 \(kaspersky-lab, clause 3\.1\): "
+            r"kaspersky-lab has no decision in force under clause 3\.1",
+        ),
+        db.transaction() as session,
+    ):
+        build_scenario(session, undecided)
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0

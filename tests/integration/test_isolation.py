@@ -44,6 +44,38 @@ PUBLIC = {
     # the ad server: a platform's pages ask it for ads; its event URLs are signed, not secret
     ("POST", "/api/v1/serve"),
     ("GET", "/api/v1/events/{token}"),
+    # the transparency center: published records, the same for everyone (test_public.py
+    # checks that they carry no personal data)
+    ("GET", "/ads"),
+    ("GET", "/ads/{ad_id}"),
+    ("GET", "/api/v1/public/ads"),
+    ("GET", "/api/v1/public/ads/{ad_id}"),
+    ("GET", "/api/v1/public/decisions"),
+    ("GET", "/api/v1/public/decisions/{decision_id}"),
+    ("GET", "/api/v1/public/exports/ads.{fmt}"),
+    ("GET", "/api/v1/public/exports/decisions.{fmt}"),
+    ("GET", "/api/v1/public/log/entries"),
+    ("GET", "/api/v1/public/log/key"),
+    ("GET", "/api/v1/public/log/proof/consistency"),
+    ("GET", "/api/v1/public/log/proof/inclusion"),
+    ("GET", "/api/v1/public/log/tree-head"),
+    ("GET", "/api/v1/public/log/tree-heads/{tree_size}"),
+    ("GET", "/api/v1/public/policy"),
+    ("GET", "/api/v1/public/policy/diff"),
+    ("GET", "/api/v1/public/policy/versions"),
+    ("GET", "/api/v1/public/policy/versions/{number}"),
+    ("GET", "/api/v1/public/reports/{dimension}"),
+    ("GET", "/data"),
+    ("GET", "/decisions"),
+    ("GET", "/decisions/{decision_id}"),
+    ("GET", "/policy"),
+    ("GET", "/policy/changelog"),
+    ("GET", "/policy/diff"),
+    ("GET", "/policy/versions"),
+    ("GET", "/policy/v{number}"),
+    ("GET", "/reports"),
+    ("GET", "/reports/{dimension}"),
+    ("GET", "/reports/{dimension}.csv"),
 }
 PUBLIC_MOUNTS = {"/static"}
 

@@ -13,11 +13,18 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adwarden.appeals.services import DECIDERS, AppealAnswer, assign, decide_appeal, file_appeal
 from adwarden.auth.services import actor_for, create_user, user_by_email
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import Role, SubjectLevel, TaskStatus
+from adwarden.domain.enums import (
+    AppealOutcome,
+    DecisionStatus,
+    Role,
+    SubjectLevel,
+    TaskStatus,
+)
 from adwarden.domain.errors import AdwardenError
-from adwarden.enforcement.models import ReviewTask
+from adwarden.enforcement.models import Decision, ReviewTask
 from adwarden.enforcement.services import apply_policy, decide
 from adwarden.lists.formats import read_list
 from adwarden.policy.loader import load_policy
@@ -33,12 +40,14 @@ from adwarden.registry.services import (
 from adwarden.scenario.schema import (
     ScenarioAccount,
     ScenarioAdvertiser,
+    ScenarioAppeal,
     ScenarioEnforcementFile,
     ScenarioList,
     ScenarioListsFile,
     ScenarioMeta,
     ScenarioPeopleFile,
     ScenarioUnownedAccountsFile,
+    ScenarioUser,
     ScenarioUsersFile,
 )
 from adwarden.screening.index import list_keys
@@ -182,6 +191,96 @@ def _cross_check(scenario: Scenario) -> None:
                 f"{scenario.folder}/users.yaml: user {user.email} names advertiser "
                 f"{user.advertiser!r}, which no file in advertisers/ defines"
             )
+    _check_appeals(scenario)
+
+
+def _appeal_place(scenario: Scenario, number: int, appeal: ScenarioAppeal) -> str:
+    """Where an appeal is in the scenario, as errors name it: the file, then the item."""
+    return (
+        f"{scenario.folder / 'enforcement.yaml'}: at appeals.{number} "
+        f"({appeal.advertiser}, clause {appeal.clause})"
+    )
+
+
+def _check_appeals(scenario: Scenario) -> None:
+    """Each appeal is filed by a user of the advertiser whose decision it names, and answered
+    by a reviewer or policy admin who neither made that decision nor answered an earlier
+    appeal of it (four eyes); a decision has one open appeal at a time and, once reversed,
+    none."""
+    plan = scenario.enforcement
+    if plan is None or not plan.appeals:
+        return
+    advertisers = {a.key for a in scenario.advertisers}
+    users = {user.email: user for user in scenario.users.users}
+    deciders = {(d.advertiser, d.clause): d.by for d in plan.decisions}
+    earlier: dict[tuple[str, str], list[tuple[int, ScenarioAppeal]]] = {}
+    for number, appeal in enumerate(plan.appeals):
+        where = _appeal_place(scenario, number, appeal)
+        if appeal.advertiser not in advertisers:
+            raise ScenarioError(
+                f"{where}: names advertiser {appeal.advertiser!r}, which no file in "
+                "advertisers/ defines"
+            )
+        filer = users.get(appeal.filed_by)
+        if filer is None:
+            raise ScenarioError(f"{where}: filed_by {appeal.filed_by} is not a user in users.yaml")
+        if filer.advertiser != appeal.advertiser:
+            whose = (
+                f"a user of advertiser {filer.advertiser}"
+                if filer.advertiser
+                else f"a {filer.role.value}, not an advertiser user"
+            )
+            raise ScenarioError(
+                f"{where}: filed_by {appeal.filed_by} is {whose}; an appeal is filed by a "
+                f"user of {appeal.advertiser}, the advertiser the decision is about"
+            )
+        decision = (appeal.advertiser, appeal.clause)
+        before = earlier.setdefault(decision, [])
+        for other, previous in before:
+            if previous.answer is None:
+                raise ScenarioError(
+                    f"{where}: appeals.{other} of the same decision is still open (it has no "
+                    "answer); a decision has one open appeal at a time"
+                )
+            if previous.answer.outcome == "reversed":
+                raise ScenarioError(
+                    f"{where}: appeals.{other} reversed this decision; only a decision in "
+                    "force can be appealed"
+                )
+        if appeal.answer is not None:
+            _check_answerer(where, appeal, users, deciders.get(decision), before)
+        before.append((number, appeal))
+
+
+def _check_answerer(
+    where: str,
+    appeal: ScenarioAppeal,
+    users: dict[str, ScenarioUser],
+    decider: str | None,
+    earlier: list[tuple[int, ScenarioAppeal]],
+) -> None:
+    assert appeal.answer is not None
+    by = appeal.answer.by
+    answerer = users.get(by)
+    if answerer is None:
+        raise ScenarioError(f"{where}: answer.by {by} is not a user in users.yaml")
+    if answerer.role not in DECIDERS:
+        raise ScenarioError(
+            f"{where}: answer.by {by} is a {answerer.role.value}; only a reviewer or a "
+            "policy admin answers an appeal"
+        )
+    if by == decider:
+        raise ScenarioError(
+            f"{where}: answer.by {by} made the appealed decision (decisions: {appeal.advertiser}, "
+            f"clause {appeal.clause}); an appeal is answered by someone who took no part in "
+            "the decision (four eyes)"
+        )
+    for other, previous in earlier:
+        if previous.answer is not None and previous.answer.by == by:
+            raise ScenarioError(
+                f"{where}: answer.by {by} answered appeals.{other} of the same decision; "
+                "a further appeal goes to someone who took no part in it (four eyes)"
+            )
 
 
 def _build_accounts(
@@ -208,8 +307,63 @@ def _build_accounts(
             add_organic_post(session, actor, row.id, OrganicPostIn.model_validate(post))
 
 
-def _staff(session: Session, email: str) -> Actor:
+def _as_user(session: Session, email: str) -> Actor:
+    """The scenario acting as one of its demo users, staff or advertiser."""
     return actor_for(user_by_email(session, email), Source.scenario)
+
+
+def _appealed_decision(
+    session: Session, scenario: Scenario, built: Built, number: int, appeal: ScenarioAppeal
+) -> Decision:
+    found = session.scalars(
+        select(Decision)
+        .where(
+            Decision.advertiser_id == built.advertisers[appeal.advertiser],
+            Decision.clause_id == appeal.clause,
+            Decision.status == DecisionStatus.active,
+        )
+        .order_by(Decision.id)
+    ).all()
+    if len(found) != 1:
+        where = _appeal_place(scenario, number, appeal)
+        if not found:
+            raise ScenarioError(
+                f"{where}: {appeal.advertiser} has no decision in force under clause "
+                f"{appeal.clause} to appeal (none is in `decisions:`, and the policy made none)"
+            )
+        raise ScenarioError(
+            f"{where}: {appeal.advertiser} has {len(found)} decisions in force under clause "
+            f"{appeal.clause} (ids {', '.join(str(d.id) for d in found)}); an appeal names one"
+        )
+    return found[0]
+
+
+def _appeal(
+    session: Session, scenario: Scenario, built: Built, number: int, appeal: ScenarioAppeal
+) -> None:
+    """File the appeal as the advertiser's user; if it is answered, the answering reviewer
+    takes it and decides it, through the same services as the site."""
+    decision = _appealed_decision(session, scenario, built, number, appeal)
+    try:
+        filed = file_appeal(
+            session, _as_user(session, appeal.filed_by), decision.id, list(appeal.arguments)
+        )
+        if appeal.answer is None:
+            return
+        reviewer = _as_user(session, appeal.answer.by)
+        assign(session, reviewer, filed.id)
+        decide_appeal(
+            session,
+            reviewer,
+            filed.id,
+            AppealAnswer(
+                AppealOutcome(appeal.answer.outcome),
+                appeal.answer.answer,
+                list(appeal.answer.points),
+            ),
+        )
+    except AdwardenError as exc:
+        raise ScenarioError(f"{_appeal_place(scenario, number, appeal)}: {exc}") from None
 
 
 def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
@@ -220,7 +374,7 @@ def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
         return
     system = Actor.system(Source.scenario)
     policy = load_policy((scenario.folder / plan.policy_file).resolve())
-    publish_policy(session, _staff(session, plan.published_by), policy, plan.changelog)
+    publish_policy(session, _as_user(session, plan.published_by), policy, plan.changelog)
     lists = list_keys(session)
     for item in plan.hit_reviews:
         hit = session.scalars(
@@ -232,7 +386,7 @@ def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
             )
         ).one()
         review = HitReview.confirm if item.review == "confirm" else HitReview.dismiss
-        review_hit(session, _staff(session, item.by), hit.id, review, item.reason)
+        review_hit(session, _as_user(session, item.by), hit.id, review, item.reason)
     for advertiser_id in built.advertisers.values():
         apply_policy(session, system, SubjectLevel.advertiser, advertiser_id)
     for post_id in session.scalars(select(PromotedPost.id).order_by(PromotedPost.id)).all():
@@ -249,13 +403,15 @@ def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
         ).one()
         decide(
             session,
-            _staff(session, decision.by),
+            _as_user(session, decision.by),
             SubjectLevel.advertiser,
             advertiser_id,
             decision.clause,
             decision.facts_summary,
             task_id=task.id,
         )
+    for number, appeal in enumerate(plan.appeals):
+        _appeal(session, scenario, built, number, appeal)
 
 
 def build_scenario(session: Session, scenario: Scenario) -> Built:

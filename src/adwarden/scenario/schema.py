@@ -8,11 +8,13 @@ a real business.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
+from adwarden.appeals.answers import MIN_ANSWER
+from adwarden.appeals.services import MAX_ARGUMENT, MAX_ARGUMENTS, MIN_ARGUMENT
 from adwarden.domain.enums import ListFormat, ListKind, PersonRole, Role
 from adwarden.domain.fields import Handle, Name, ShortText, Text, Timestamp, WebUrl
 from adwarden.domain.inputs import Input
@@ -201,9 +203,45 @@ class ScenarioDecision(Input):
     facts_summary: Text
 
 
+AppealPoint = Annotated[Text, Field(min_length=MIN_ARGUMENT, max_length=MAX_ARGUMENT)]
+
+
+class ScenarioAppealAnswer(Input):
+    """A reviewer's answer to an appeal: the outcome, the reasons, and one reply per argument,
+    in the order the arguments were filed. Never by the appealed decision's decider."""
+
+    by: str = Field(description="a reviewer or policy admin who took no part in the decision")
+    outcome: Literal["upheld", "reversed"]
+    answer: Annotated[Text, Field(min_length=MIN_ANSWER)]
+    points: list[AppealPoint] = Field(min_length=1, max_length=MAX_ARGUMENTS)
+
+
+class ScenarioAppeal(Input):
+    """An advertiser user's appeal of one of its decisions, named as a `decisions:` item names
+    it (advertiser key and clause), and, if it is answered in the demo, the answer."""
+
+    advertiser: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    clause: str
+    filed_by: str = Field(description="a user of that advertiser in users.yaml")
+    arguments: list[AppealPoint] = Field(min_length=1, max_length=MAX_ARGUMENTS)
+    answer: ScenarioAppealAnswer | None = None
+
+    @model_validator(mode="after")
+    def _a_point_per_argument(self) -> ScenarioAppeal:
+        if self.answer is not None and len(self.answer.points) != len(self.arguments):
+            raise ValueError(
+                f"answer.points gives {len(self.answer.points)} replies to "
+                f"{len(self.arguments)} arguments: answer each argument, in order"
+            )
+        return self
+
+
 class ScenarioEnforcementFile(Input):
     policy_file: str = Field(description="the policy to publish, relative to the scenario folder")
     published_by: str
     changelog: Text
     hit_reviews: list[ScenarioHitReview] = Field(default_factory=list)
     decisions: list[ScenarioDecision] = Field(default_factory=list)
+    appeals: list[ScenarioAppeal] = Field(
+        default_factory=list, description="filed once the decisions are made, in this order"
+    )

@@ -17,7 +17,19 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, exists, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -97,9 +109,8 @@ def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
         # the GIN index over to_tsvector('simple', text) (migration 0009); each word a prefix
         query = " & ".join(f"{word}:*" for word in words)
-        return func.to_tsvector(literal("simple"), PromotedPost.text).op("@@")(
-            func.to_tsquery(literal("simple"), query)
-        )
+        simple = literal_column("'simple'::regconfig")
+        return func.to_tsvector(simple, PromotedPost.text).op("@@")(func.to_tsquery(simple, query))
     return and_(*(PromotedPost.text.ilike(f"%{word}%") for word in words))
 
 
@@ -119,9 +130,17 @@ def _country_condition(session: Session, country: str) -> ColumnElement[bool]:
 
 
 def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[ColumnElement[bool]]:
-    # a draft never ran: it is listed only once shown (which a draft cannot be)
+    # a draft's ad is listed once it was shown or a decision was made on it; until then it
+    # is the advertiser's unpublished work
+    decided = exists(
+        select(1).where(Decision.level == SubjectLevel.post, Decision.subject_id == PromotedPost.id)
+    )
     found: list[ColumnElement[bool]] = [
-        or_(Campaign.status != CampaignStatus.draft, PostDelivery.promoted_post_id.is_not(None))
+        or_(
+            Campaign.status != CampaignStatus.draft,
+            PostDelivery.promoted_post_id.is_not(None),
+            decided,
+        )
     ]
     if filters.advertiser:
         found += named(Campaign.advertiser_id, filters.advertiser)

@@ -183,6 +183,11 @@ def version_number(raw: str) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def _clipped(raw: str, most: int = 40) -> str:
+    """A value as typed, short enough to quote back (it is escaped where it is shown)."""
+    return raw if len(raw) <= most else raw[: most - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Choice:
     """One side of the comparison as asked for: the raw value, the version, or the problem."""
@@ -194,12 +199,12 @@ class Choice:
     status_code: int = status.HTTP_200_OK
 
 
-def _choose(name: str, raw: str | None, known: Sequence[PolicyVersion], words: str) -> Choice:
+def _choose(name: str, raw: str | None, known: Sequence[PolicyVersion]) -> Choice:
     if raw is None or not raw.strip():
         return Choice(
             name,
             raw,
-            problem=f"Choose the version to compare {words}: “{name}” is missing.",
+            problem=f"Choose the version to compare {name}: “{name}” is missing.",
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     number = version_number(raw)
@@ -207,7 +212,10 @@ def _choose(name: str, raw: str | None, known: Sequence[PolicyVersion], words: s
         return Choice(
             name,
             raw,
-            problem=f"“{raw}” is not a version number: “{name}” takes a whole number such as 1.",
+            problem=(
+                f"“{_clipped(raw)}” is not a version number: “{name}” takes a whole number "
+                "such as 1."
+            ),
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     found = next((version for version in known if version.number == number), None)
@@ -235,8 +243,8 @@ def policy_diff(request: Request, session: DbSession) -> Response:
     known = versions(session)
     asked = "from" in request.query_params or "to" in request.query_params
     chosen = [
-        _choose("from", request.query_params.get("from"), known, "from"),
-        _choose("to", request.query_params.get("to"), known, "to"),
+        _choose("from", request.query_params.get("from"), known),
+        _choose("to", request.query_params.get("to"), known),
     ]
     # With neither given, this is the form to choose them (linked from every policy page);
     # only a request that names one or both versions can name them wrongly.

@@ -1,0 +1,316 @@
+"""The transparency center over real HTTP: the ads repository and the decisions database, their
+searches and filters, the bulk exports, and what public answers leave out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from lxml import html
+from sqlalchemy import select, update
+
+from adwarden.appeals.services import AppealAnswer, assign, decide_appeal
+from adwarden.auth.models import User
+from adwarden.domain.enums import AppealOutcome, CampaignStatus, NameKind, Role
+from adwarden.enforcement.models import Decision
+from adwarden.enforcement.services import lift
+from adwarden.registry.inputs import NameIn
+from adwarden.registry.services import add_advertiser_name
+from adwarden.serving.inputs import CampaignIn, PromotedPostIn
+from adwarden.serving.ledger import count_event
+from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.serving.services import create_campaign, create_promoted_post
+from adwarden.store.base import utcnow
+from adwarden.store.engine import Database
+from adwarden.transparency.exports import DECISION_COLUMNS
+from support import (
+    SYSTEM,
+    Tenant,
+    api_client,
+    appeal_as,
+    impression_claims,
+    make_decision,
+    make_tenant,
+    off_board,
+    publish_default_policy,
+    staff_actor,
+)
+
+PUBLIC = "/api/v1/public"
+ANSWER = (
+    "You say the directive does not concern advertising. Clause 3.1 uses it as evidence of a "
+    "security concern about the vendor, not as a ruling on ads, and that is why it applies."
+)
+POINT = "The clause reads the directive as evidence about the vendor; it stands."
+
+
+def running_ad(db: Database, tenant: Tenant, *, payer: str | None = None, text: str) -> int:
+    with db.transaction() as session:
+        campaign = create_campaign(
+            session,
+            SYSTEM,
+            tenant.advertiser_id,
+            CampaignIn(
+                name="Open days",
+                daily_budget=Decimal("50.00"),
+                lifetime_budget=Decimal("500.00"),
+                bid_cpm=Decimal("4.00"),
+                payer=payer,
+                keywords=["gardening"],
+                countries=["AT", "DE"],
+                status=CampaignStatus.active,
+            ),
+        )
+        post = create_promoted_post(
+            session,
+            SYSTEM,
+            campaign.id,
+            PromotedPostIn(
+                account_id=tenant.account_id, text=text, landing_url="https://x.example/"
+            ),
+        )
+        return post.id
+
+
+@pytest.fixture
+def center(db: Database, tmp_path: Path) -> dict[str, int]:
+    """A small public record: a rejected crypto post, an off-boarded advertiser with a
+    Cyrillic name whose appeal was answered, and a running ad that drew impressions."""
+    publish_default_policy(db)
+    crypto = make_tenant(db, "Coinly")
+    rejected = make_decision(db, crypto)
+    vendor, off_boarded = off_board(db, tmp_path, "Petrov")
+    with db.engine.begin() as connection:  # its campaign ran once (a draft is never listed)
+        connection.execute(
+            update(Campaign)
+            .where(Campaign.id == vendor.campaign_id)
+            .values(status=CampaignStatus.ended)
+        )
+    with db.transaction() as session:
+        add_advertiser_name(
+            session, SYSTEM, vendor.advertiser_id, NameIn(name="Петров", kind=NameKind.alias)
+        )
+    appeal_id = appeal_as(db, vendor, off_boarded, ["The directive is not about ads."])
+    second = staff_actor(db)
+    with db.transaction() as session:
+        assign(session, second, appeal_id)
+    with db.transaction() as session:
+        decide_appeal(
+            session, second, appeal_id, AppealAnswer(AppealOutcome.upheld, ANSWER, [POINT])
+        )
+    gardener = make_tenant(db, "Gardenia")
+    ad = running_ad(db, gardener, payer="Gardenia Cooperative eG", text="Spring open days")
+    with db.sessions() as session:
+        post = session.get(PromotedPost, ad)
+        crypto_ad = session.get(Decision, rejected).subject_id  # type: ignore[union-attr]
+        assert post is not None
+        claims = impression_claims(post.campaign_id, gardener.advertiser_id, ad, 4_000, 3)
+    for claim in claims:
+        assert count_event(db, claim, utcnow()).counted
+    return {
+        "rejected": rejected,
+        "off_boarded": off_boarded,
+        "vendor": vendor.advertiser_id,
+        "ad": ad,
+        "crypto_ad": crypto_ad,
+    }
+
+
+def get_json(client: httpx.Client, path: str, **params: object) -> dict[str, object]:
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "public, max-age=60"
+    found: dict[str, object] = response.json()
+    return found
+
+
+def ids(page: dict[str, object]) -> list[int]:
+    return [int(item["id"]) for item in page["items"]]  # type: ignore[attr-defined,index]
+
+
+def test_a_name_in_any_script_finds_the_decision_and_the_ads(
+    db: Database, center: dict[str, int]
+) -> None:
+    with api_client(db) as client:
+        for query in ("Петров", "petrov", "PETROV LTD", "Petr"):
+            found = get_json(client, f"{PUBLIC}/decisions", advertiser=query)
+            assert ids(found) == [center["off_boarded"]], query
+        assert ids(get_json(client, f"{PUBLIC}/decisions", advertiser="Иванов")) == []
+        assert ids(get_json(client, f"{PUBLIC}/decisions", advertiser="!!!")) == []
+        ads = get_json(client, f"{PUBLIC}/ads", advertiser="Петров")["items"]
+    [ad] = ads  # type: ignore[misc]
+    assert ad["status"] == "restricted"
+    assert ad["content"] == {"text": "Petrov sale", "landing_url": None}  # off-boarding: shown
+    assert [d["id"] for d in ad["decisions"]] == [center["off_boarded"]]
+
+
+def test_decision_filters(db: Database, center: dict[str, int]) -> None:
+    rejected, off_boarded = center["rejected"], center["off_boarded"]
+    cases = {
+        (("clause", "5.1"),): [rejected],
+        (("clause", "3.1"),): [off_boarded],
+        (("outcome", "off_board"),): [off_boarded],
+        (("level", "post"),): [rejected],
+        (("ground", "terms"),): [off_boarded, rejected],
+        (("ground", "legal"),): [],
+        (("automated", "true"),): [rejected],
+        (("automated", "false"),): [off_boarded],
+        (("status", "active"),): [off_boarded, rejected],
+        (("status", "reversed"),): [],
+        (("since", "2000-01-01"), ("until", "2000-12-31")): [],
+        (("since", utcnow().date().isoformat()),): [off_boarded, rejected],
+        (("order", "oldest"),): [rejected, off_boarded],
+    }
+    with api_client(db) as client:
+        for params, expected in cases.items():
+            assert ids(get_json(client, f"{PUBLIC}/decisions", **dict(params))) == expected, params
+        bad = client.get(
+            f"{PUBLIC}/decisions", params={"since": "2020-02-02", "until": "2020-01-01"}
+        )
+        assert bad.status_code == 422
+        assert "since must not be after until" in bad.text
+        assert client.get(f"{PUBLIC}/decisions", params={"since": "soon"}).status_code == 422
+
+
+def test_a_decision_shows_its_clause_appeal_and_a_reversal(
+    db: Database, center: dict[str, int]
+) -> None:
+    off_boarded = center["off_boarded"]
+    with api_client(db) as client:
+        shown = get_json(client, f"{PUBLIC}/decisions/{off_boarded}")
+        assert shown["clause"]["url"].endswith("/policy/v1#clause-3.1")  # type: ignore[index]
+        [appeal] = shown["appeals"]  # type: ignore[misc]
+        assert appeal["outcome"] == "upheld"
+        assert appeal["answer"] == ANSWER
+        assert appeal["points"] == [
+            {"argument": "The directive is not about ads.", "answer": POINT}
+        ]
+        page = client.get(f"/decisions/{off_boarded}")
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "public, max-age=60"
+        tree = html.fromstring(page.text)
+        assert tree.xpath("//a[@href='/policy/v1#clause-3.1']")
+        assert ANSWER in page.text
+        assert "In force" in page.text
+        # reversed on review: still public, shown as reversed, with the reason
+        with db.transaction() as session:
+            lift(session, staff_actor(db), center["rejected"], "It was a raffle.", reversed_=True)
+        reversed_ = client.get(f"/decisions/{center['rejected']}").text
+        assert "Reversed." in reversed_
+        assert "It was a raffle." in reversed_
+        assert get_json(client, f"{PUBLIC}/decisions/{center['rejected']}")["status"] == "reversed"
+        assert client.get("/decisions/999999").status_code == 404
+        assert client.get(f"{PUBLIC}/decisions/999999").status_code == 404
+
+
+def test_the_ads_repository(db: Database, center: dict[str, int]) -> None:
+    with api_client(db) as client:
+        ad = get_json(client, f"{PUBLIC}/ads/{center['ad']}")
+        assert ad["status"] == "running"
+        assert ad["paid_by"] == "Gardenia Cooperative eG"
+        assert ad["content"] == {"text": "Spring open days", "landing_url": "https://x.example/"}
+        assert ad["impressions"] == {"lower": 1, "upper": 1_000}
+        assert ad["spend"] == {"currency": "USD", "lower": 0, "upper": 1}  # 12,000 micros
+        assert ad["first_shown"] is not None
+        assert ad["targeting"]["countries"] == ["AT", "DE"]  # type: ignore[index]
+        # the rejected crypto post stays listed, its content withheld, the statement linked
+        crypto = get_json(client, f"{PUBLIC}/ads/{center['crypto_ad']}")
+        assert crypto["status"] == "restricted"
+        assert crypto["content"] is None
+        assert crypto["withheld"]["decision_id"] == center["rejected"]  # type: ignore[index]
+        page = client.get(f"/ads/{center['crypto_ad']}").text
+        assert "token sale" not in page
+        assert f'href="/decisions/{center["rejected"]}"' in page
+        # searches: text (a withheld text finds nothing), country, status, sort
+        assert ids(get_json(client, f"{PUBLIC}/ads", text="spring open")) == [center["ad"]]
+        assert ids(get_json(client, f"{PUBLIC}/ads", text="token")) == []
+        assert center["ad"] in ids(get_json(client, f"{PUBLIC}/ads", country="de"))
+        assert center["ad"] not in ids(get_json(client, f"{PUBLIC}/ads", country="FR"))
+        running = ids(get_json(client, f"{PUBLIC}/ads", status="running"))
+        assert center["ad"] in running
+        assert center["crypto_ad"] not in running
+        assert ids(get_json(client, f"{PUBLIC}/ads", sort="spend", limit=1)) == [center["ad"]]
+        today = utcnow().date().isoformat()
+        assert ids(get_json(client, f"{PUBLIC}/ads", since=today)) == [center["ad"]]
+        assert client.get(f"{PUBLIC}/ads", params={"country": "Germany"}).status_code == 422
+        assert client.get(f"{PUBLIC}/ads/999999").status_code == 404
+        form = client.get("/ads", params={"country": "Germany"})
+        assert form.status_code == 422
+        assert 'aria-invalid="true"' in form.text
+        assert "a two-letter country code" in form.text
+
+
+def test_exports_stream_resume_and_speak_the_dsa_format(
+    db: Database, center: dict[str, int]
+) -> None:
+    with api_client(db) as client:
+        full = client.get(f"{PUBLIC}/exports/decisions.csv")
+        assert full.status_code == 200
+        assert full.headers["content-type"].startswith("text/csv")
+        assert "attachment" in full.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(full.text)))
+        assert list(rows[0]) == DECISION_COLUMNS
+        assert [int(row["id"]) for row in rows] == [center["rejected"], center["off_boarded"]]
+        assert rows[1]["appeal_outcomes"] == "upheld"
+        lines = client.get(f"{PUBLIC}/exports/decisions.jsonl", params={"limit": 1}).text
+        first = [json.loads(line) for line in lines.splitlines()]
+        assert [item["id"] for item in first] == [center["rejected"]]
+        rest = client.get(f"{PUBLIC}/exports/decisions.jsonl", params={"after": first[0]["id"]})
+        assert [json.loads(line)["id"] for line in rest.text.splitlines()] == [
+            center["off_boarded"]
+        ]
+        tdb = [
+            json.loads(line)
+            for line in client.get(f"{PUBLIC}/exports/decisions.tdb").text.splitlines()
+        ]
+        assert tdb[1]["puid"] == f"adwarden-decision-{center['off_boarded']}"
+        assert tdb[1]["decision_provision"] == "DECISION_PROVISION_PARTIAL_SUSPENSION"
+        assert "redress" not in tdb[1]  # ours, not a DSA field
+        ads = [
+            json.loads(line) for line in client.get(f"{PUBLIC}/exports/ads.jsonl").text.splitlines()
+        ]
+        assert {ad["id"] for ad in ads} >= {center["ad"], center["crypto_ad"]}
+        ads_csv = list(csv.DictReader(io.StringIO(client.get(f"{PUBLIC}/exports/ads.csv").text)))
+        assert len(ads_csv) == len(ads)
+        assert client.get(f"{PUBLIC}/exports/ads.tdb").status_code == 422
+        assert client.get(f"{PUBLIC}/exports/ads.xml").status_code == 422
+
+
+def test_public_answers_name_no_staff_and_no_natural_person(
+    db: Database, center: dict[str, int]
+) -> None:
+    with db.sessions() as session:
+        staff = session.scalars(select(User).where(User.role != Role.advertiser)).all()
+        secrets = {user.email for user in staff} | {user.name for user in staff}
+    # a hit on a natural person (an owner on a list) keeps its list entry but not the name
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Decision)
+            .where(Decision.id == center["off_boarded"])
+            .values(
+                evidence=[
+                    {"subject_type": "person", "subject_name": "Ivan Petrov", "entry_name": "Ivan Petrov",
+                     "list": "scrutiny", "entry_id": "s-1", "score": 0.97, "status": "confirmed",
+                     "explanation": "Ivan Petrov vs Ivan Petrov"}
+                ]
+            )
+        )  # fmt: skip
+    with api_client(db) as client:
+        answers = [
+            client.get(f"{PUBLIC}/decisions").text,
+            client.get(f"{PUBLIC}/decisions/{center['off_boarded']}").text,
+            client.get(f"/decisions/{center['off_boarded']}").text,
+            client.get(f"{PUBLIC}/exports/decisions.jsonl").text,
+            client.get(f"{PUBLIC}/exports/decisions.csv").text,
+            client.get(f"{PUBLIC}/ads").text,
+            client.get(f"{PUBLIC}/log/entries").text,
+        ]
+    for text in answers:
+        for secret in secrets:
+            assert secret not in text
+        assert "Ivan Petrov" not in text
