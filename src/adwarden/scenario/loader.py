@@ -228,7 +228,7 @@ def _check_appeals(scenario: Scenario) -> None:
             whose = (
                 f"a user of advertiser {filer.advertiser}"
                 if filer.advertiser
-                else f"a {filer.role.value}, not an advertiser user"
+                else f"staff (role {filer.role.value}), not an advertiser user"
             )
             raise ScenarioError(
                 f"{where}: filed_by {appeal.filed_by} is {whose}; an appeal is filed by a "
@@ -266,7 +266,7 @@ def _check_answerer(
         raise ScenarioError(f"{where}: answer.by {by} is not a user in users.yaml")
     if answerer.role not in DECIDERS:
         raise ScenarioError(
-            f"{where}: answer.by {by} is a {answerer.role.value}; only a reviewer or a "
+            f"{where}: answer.by {by} has the role {answerer.role.value}; only a reviewer or a "
             "policy admin answers an appeal"
         )
     if by == decider:

@@ -109,7 +109,7 @@ def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
         # the GIN index over to_tsvector('simple', text) (migration 0009); each word a prefix
         query = " & ".join(f"{word}:*" for word in words)
-        simple = literal_column("'simple'::regconfig")
+        simple: ColumnElement[str] = literal_column("'simple'::regconfig")
         return func.to_tsvector(simple, PromotedPost.text).op("@@")(func.to_tsquery(simple, query))
     return and_(*(PromotedPost.text.ilike(f"%{word}%") for word in words))
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from adwarden import settings
@@ -96,3 +99,16 @@ MAX_ID = 2**31 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip")]
 Limit = Annotated[int, Query(ge=1, le=200, description="rows per page")]
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    # pydantic would also read "0" or "1700000000" as a date; a query says YYYY-MM-DD
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]

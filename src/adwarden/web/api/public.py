@@ -22,7 +22,7 @@ from adwarden.transparency import ads as ad_repository
 from adwarden.transparency import decisions as decision_database
 from adwarden.transparency import keys, log
 from adwarden.transparency.exports import MEDIA_TYPES, Format, export_ads, export_decisions
-from adwarden.web.deps import DbSession, IdPath
+from adwarden.web.deps import MAX_ID, DbSession, IdPath, IsoDate
 from adwarden.web.views import PUBLIC_CACHE
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -81,8 +81,8 @@ def search_ads(
     country: Annotated[
         str | None, Query(pattern=r"^[A-Za-z]{2}$", description="ISO code it may be shown in")
     ] = None,
-    since: Annotated[date | None, Query(description="shown on or after")] = None,
-    until: Annotated[date | None, Query(description="shown on or before")] = None,
+    since: Annotated[IsoDate | None, Query(description="shown on or after")] = None,
+    until: Annotated[IsoDate | None, Query(description="shown on or before")] = None,
     ad_status: Annotated[ad_repository.AdStatus | None, Query(alias="status")] = None,
     sort: ad_repository.AdSort = ad_repository.AdSort.newest,
 ) -> ResultPage:
@@ -117,8 +117,8 @@ def search_decisions(
     ground: GroundKind | None = None,
     automated: Annotated[bool | None, Query(description="decided without a person")] = None,
     decision_status: Annotated[DecisionStatus | None, Query(alias="status")] = None,
-    since: Annotated[date | None, Query(description="decided on or after")] = None,
-    until: Annotated[date | None, Query(description="decided on or before")] = None,
+    since: Annotated[IsoDate | None, Query(description="decided on or after")] = None,
+    until: Annotated[IsoDate | None, Query(description="decided on or before")] = None,
     order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
 ) -> ResultPage:
     """Search every published statement of reasons."""
@@ -152,7 +152,7 @@ def _stream(request: Request, rows: Any, fmt: Format, name: str) -> StreamingRes
     )
 
 
-After = Annotated[int, Query(ge=0, le=2**62, description="resume after this id")]
+After = Annotated[int, Query(ge=0, le=MAX_ID, description="resume after this id")]
 ExportLimit = Annotated[int | None, Query(ge=1, le=10_000_000, description="rows at most")]
 EXPORT: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}

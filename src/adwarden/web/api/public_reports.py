@@ -11,17 +11,17 @@ from pydantic import BaseModel, Field
 
 from adwarden.transparency.reports import Dimension, Report, ReportRow, build_report, dimension_of
 from adwarden.web.api.schemas import ErrorOut
-from adwarden.web.deps import DbSession
+from adwarden.web.deps import DbSession, IsoDate
 from adwarden.web.views import PUBLIC_CACHE
 
 router = APIRouter(prefix="/public", tags=["public"])
 
 DateFrom = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="from", description="only decisions that took effect on or after this day (UTC)"),
 ]
 DateTo = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="to", description="only decisions that took effect on or before this day (UTC)"),
 ]
 
