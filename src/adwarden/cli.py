@@ -54,7 +54,7 @@ from adwarden.screening.matcher import Query
 from adwarden.screening.normalize import warm_up
 from adwarden.screening.scoring import DEFAULT_THRESHOLD
 from adwarden.screening.services import import_and_screen
-from adwarden.serving.ledger import rebuild_check
+from adwarden.serving.ledger import delivery_check, rebuild_check
 from adwarden.serving.models import LedgerEvent
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
@@ -175,7 +175,7 @@ def demo(
         suffix = f"  advertiser {advertiser}" if advertiser else ""
         typer.echo(f"  {role.value:<13} {email:<52} {password}{suffix}")
     if serve:
-        _serve(host, port)
+        _serve(host, port, demo=True)
 
 
 def _ensure_log_key() -> None:
@@ -225,7 +225,7 @@ def _serve_process(url: str, host: str, port: int) -> None:
     server.run(sockets=[sock])
 
 
-def _serve(host: str, port: int, processes: int = 1) -> None:
+def _serve(host: str, port: int, processes: int = 1, *, demo: bool = False) -> None:
     import multiprocessing
 
     from adwarden.web.app import create_app
@@ -259,6 +259,12 @@ def _serve(host: str, port: int, processes: int = 1) -> None:
     base = f"http://{host}:{bound}"
     many = f", {processes} processes" if processes > 1 else ""
     typer.echo(f"\nadwarden is serving on {base}/  (API docs: {base}/api/v1/docs{many})")
+    if demo:
+        typer.echo(
+            f"The transparency center: {base}/decisions (search “Касперский”), {base}/ads, "
+            f"{base}/reports, {base}/data\n"
+            f"Verify its log from outside: .venv/bin/adwarden log verify {base}"
+        )
     sys.stdout.flush()
     try:
         config = uvicorn.Config(create_app(database), log_level="warning")
@@ -787,14 +793,16 @@ def ledger_rebuild(
     with the stored counters. Exits 1 when any differs."""
     with _opened() as database, database.sessions() as session:
         found = rebuild_check(session)
+        delivered = delivery_check(session)
         events = session.scalar(select(func.count()).select_from(LedgerEvent)) or 0
     if as_json:
-        typer.echo(
-            json.dumps(
-                {"events": events, "mismatches": [asdict(m) for m in found]}, default=str, indent=2
-            )
-        )
-    elif not found:
+        report = {
+            "events": events,
+            "mismatches": [asdict(m) for m in found],
+            "delivery_mismatches": [asdict(m) for m in delivered],
+        }
+        typer.echo(json.dumps(report, default=str, indent=2))
+    elif not found and not delivered:
         typer.echo(f"the counters agree with the ledger ({events} events)")
     for mismatch in [] if as_json else found:
         when = mismatch.day.isoformat() if mismatch.day else "lifetime"
@@ -802,7 +810,12 @@ def ledger_rebuild(
             f"campaign {mismatch.campaign_id} {when}: counters (impressions, clicks, micros) "
             f"{mismatch.counter}, ledger {mismatch.ledger}"
         )
-    if found:
+    for post in [] if as_json else delivered:
+        typer.echo(
+            f"promoted post {post.promoted_post_id} delivery: counter (impressions, clicks, "
+            f"micros) {post.counter}, ledger {post.ledger}"
+        )
+    if found or delivered:
         raise typer.Exit(1)
 
 

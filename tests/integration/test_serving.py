@@ -18,7 +18,7 @@ from adwarden.enforcement.services import decide, lift, notice_of
 from adwarden.serving.auction import FREQUENCY_CAP
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
-from adwarden.serving.models import Campaign, DailySpend, LedgerEvent
+from adwarden.serving.models import Campaign, DailySpend, LedgerEvent, PostDelivery
 from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
 from adwarden.serving.tokens import EventClaim
 from adwarden.store.base import utcnow
@@ -226,6 +226,17 @@ def test_the_counters_can_be_rebuilt_from_the_ledger(db_url: str) -> None:
         assert mismatch["campaign_id"] == campaign_id
         assert mismatch["counter"] == [3, 0, 15_001]
         assert mismatch["ledger"] == [3, 0, 15_000]
+        assert json.loads(differs.stdout)["delivery_mismatches"] == []
+        with db.transaction() as session:  # the public repository's counter, too
+            session.execute(
+                update(PostDelivery)
+                .where(PostDelivery.promoted_post_id == post_id)
+                .values(impressions=PostDelivery.impressions - 1)
+            )
+        both = json.loads(run("--db", db_url, "ledger", "rebuild", "--json").stdout)
+        assert both["delivery_mismatches"] == [
+            {"promoted_post_id": post_id, "counter": [2, 0, 15_000], "ledger": [3, 0, 15_000]}
+        ]
     finally:
         db.dispose()
 

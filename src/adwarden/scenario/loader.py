@@ -368,7 +368,8 @@ def _appeal(
 
 def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
     """What the demo's staff do once everything exists: publish the policy, review hits,
-    apply the policy to every advertiser and promoted post, decide the review tasks."""
+    apply the policy to every advertiser and promoted post, decide the review tasks, then
+    file the appeals and answer them as the scenario says."""
     plan = scenario.enforcement
     if plan is None:
         return

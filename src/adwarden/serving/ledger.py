@@ -261,3 +261,36 @@ def rebuild_check(session: Session) -> list[Mismatch]:
                 Mismatch(campaign_id, None, (0, 0, spent), (0, 0, lifetime.get(campaign_id, 0)))
             )
     return found
+
+
+@dataclass(frozen=True)
+class DeliveryMismatch:
+    promoted_post_id: int
+    counter: tuple[int, int, int]  # impressions, clicks, spend in micros, as stored
+    ledger: tuple[int, int, int]
+
+
+def delivery_check(session: Session) -> list[DeliveryMismatch]:
+    """Every promoted post's delivery counter (the public ads repository reads it) against
+    the ledger alone."""
+    impression, click = LedgerKind.impression, LedgerKind.click
+    summed = {
+        post_id: (int(shown or 0), int(clicked or 0), int(spent or 0))
+        for post_id, shown, clicked, spent in session.execute(
+            select(
+                LedgerEvent.promoted_post_id,
+                func.sum(case((LedgerEvent.kind == impression, 1), else_=0)),
+                func.sum(case((LedgerEvent.kind == click, 1), else_=0)),
+                func.sum(LedgerEvent.price_micros),
+            ).group_by(LedgerEvent.promoted_post_id)
+        )
+    }
+    stored = {
+        row.promoted_post_id: (row.impressions, row.clicks, row.spent_micros)
+        for row in session.scalars(select(PostDelivery))
+    }
+    return [
+        DeliveryMismatch(post_id, stored.get(post_id, (0, 0, 0)), summed.get(post_id, (0, 0, 0)))
+        for post_id in sorted(set(summed) | set(stored))
+        if stored.get(post_id, (0, 0, 0)) != summed.get(post_id, (0, 0, 0))
+    ]
