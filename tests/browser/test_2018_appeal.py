@@ -73,7 +73,8 @@ def site(db: Database) -> Iterator[tuple[str, dict[str, str]]]:
     scenario = read_scenario(DEFAULT_SCENARIO)
     assert scenario.enforcement is not None
     undecided = dataclasses.replace(
-        scenario, enforcement=scenario.enforcement.model_copy(update={"decisions": []})
+        scenario,
+        enforcement=scenario.enforcement.model_copy(update={"decisions": [], "appeals": []}),
     )
     with db.transaction() as session:
         built = build_scenario(session, undecided)
