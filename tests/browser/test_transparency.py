@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Download, Locator, Page, expect
+from playwright.sync_api import Browser, Download, Locator, Page, ViewportSize, expect
 
 from adwarden.cli import DEFAULT_SCENARIO
 from adwarden.scenario.loader import build_scenario, read_scenario
@@ -30,7 +30,7 @@ ADVERTISER_FIELD = "Advertiser name, in any script"
 DIRECTIVE_SOURCE = (
     "https://www.cisa.gov/news-events/directives/bod-17-01-removal-kaspersky-branded-products"
 )
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture

@@ -5,20 +5,13 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
-import sys
 from pathlib import Path
 
+from test_cli import run
+
 from shared_data import LISTS
-from support import cli_env
 
-ADWARDEN = str(Path(sys.executable).parent / "adwarden")
 SDN = LISTS / "ofac-sdn"
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ADWARDEN, *args], capture_output=True, text=True, env=cli_env(), timeout=120, check=False
-    )
 
 
 def sdn_rows() -> int:

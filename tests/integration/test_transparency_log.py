@@ -7,13 +7,12 @@ import base64
 import json
 import os
 import stat
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Executable, delete, select, update
+from test_cli import run
 
 from adwarden.domain.enums import DecisionStatus
 from adwarden.enforcement.models import Decision, Notice
@@ -38,15 +37,12 @@ from adwarden.transparency.verify import verify
 from adwarden.web.app import create_app
 from support import (
     api_client,
-    cli_env,
     live_server,
     make_decision,
     make_tenant,
     publish_default_policy,
     staff_actor,
 )
-
-ADWARDEN = str(Path(sys.executable).parent / "adwarden")
 
 
 def problems(db: Database) -> list[str]:
@@ -292,17 +288,6 @@ def test_an_empty_log_has_no_tree_head_yet(db: Database) -> None:
         response = client.get("/api/v1/public/log/tree-head")
     assert response.status_code == 404
     assert "nothing has been logged yet" in response.text
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ADWARDEN, *args],
-        capture_output=True,
-        text=True,
-        env={**cli_env(), **(env or {})},
-        timeout=120,
-        check=False,
-    )
 
 
 def test_keys_init_makes_a_private_key_once(tmp_path: Path) -> None:
