@@ -218,6 +218,11 @@ def test_the_ads_repository(db: Database, center: dict[str, int]) -> None:
         assert ad["spend"] == {"currency": "USD", "lower": 0, "upper": 1}  # 12,000 micros
         assert ad["first_shown"] is not None
         assert ad["targeting"]["countries"] == ["AT", "DE"]  # type: ignore[index]
+        shown = html.fromstring(client.get(f"/ads/{center['ad']}").text)
+        facts = dict(zip(shown.xpath("//dl/dt/text()"), shown.xpath("//dl/dd"), strict=True))
+        assert facts["Impressions"].text_content() == "1 to 999"
+        assert facts["Spend"].text_content() == "less than USD 1"
+        assert facts["Paid by"].text_content() == "Gardenia Cooperative eG"
         # the rejected crypto post stays listed, its content withheld, the statement linked
         crypto = get_json(client, f"{PUBLIC}/ads/{center['crypto_ad']}")
         assert crypto["status"] == "restricted"

@@ -24,6 +24,7 @@ def stacked_bars(
     """One bar per category, stacked by series; `title` labels the image for assistive tech."""
     import matplotlib  # a heavy import, paid only by pages that draw a chart
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     buffer = io.StringIO()
     with matplotlib.rc_context(_STYLE):
@@ -33,6 +34,8 @@ def stacked_bars(
         for name, values in series.items():
             axes.bar(list(categories), list(values), bottom=bottom, label=name)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        if all(float(v).is_integer() for values in series.values() for v in values):
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # no "0.5 decisions"
         axes.set_ylabel(unit)
         axes.set_title(title)
         if len(series) > 1:
