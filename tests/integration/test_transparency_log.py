@@ -17,6 +17,7 @@ from test_cli import run
 from adwarden.domain.enums import DecisionStatus
 from adwarden.enforcement.models import Decision, Notice
 from adwarden.enforcement.services import lift
+from adwarden.policy.models import PolicyVersion
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import keys
@@ -211,6 +212,12 @@ def test_verify_from_outside_then_catch_a_changed_row_and_a_rewritten_history(
                 .values(facts_summary=json.loads(entries(db)[2].payload)["record"]["facts_summary"])
             )
         assert verify(client, url, state).problems == []
+        with db.engine.begin() as connection:
+            connection.execute(update(PolicyVersion).values(changelog="Rewritten afterwards."))
+        assert verify(client, url, state).problems == ["policy version 1 differs from log entry 0"]
+        with db.engine.begin() as connection:
+            connection.execute(update(PolicyVersion).values(changelog="Test policy."))
+        assert "policy: 1 versions match their log entries" in verify(client, url, state).lines
 
         # rewrite history: replace an early entry, rebuild the tree and re-sign every head
         _rewrite_first_statement(db)

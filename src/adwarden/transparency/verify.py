@@ -27,7 +27,7 @@ from adwarden.transparency.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from adwarden.transparency.records import STATEMENT, STATUS_KINDS, leaf_data
+from adwarden.transparency.records import POLICY_VERSION, STATEMENT, STATUS_KINDS, leaf_data
 
 API = "/api/v1/public"
 SAMPLE = 64  # inclusion proofs checked per run (every entry's, in logs this small or smaller)
@@ -138,18 +138,21 @@ def verify(
     )
 
     progress("fetching entries")
-    entries: list[dict[str, Any]] = []
-    while len(entries) < size:
-        batch = api.get("/log/entries", start=len(entries), end=min(size, len(entries) + 1000))
+    hashes: list[bytes] = []
+    seen = _Seen({}, {})
+    while len(hashes) < size:
+        batch = api.get("/log/entries", start=len(hashes), end=min(size, len(hashes) + 1000))
         if not batch:
             break
-        entries.extend(batch)
-    hashes = []
-    for position, entry in enumerate(entries[:size]):
-        digest = leaf_hash(entry["data"].encode())
-        if entry["index"] != position or digest.hex() != entry["leaf_hash"]:
-            report.problem(f"entry {position}: its data does not hash to its leaf hash")
-        hashes.append(digest)
+        for entry in batch:
+            # only the hashes are kept: a million entries' data would not fit in memory
+            position = len(hashes)
+            digest = leaf_hash(entry["data"].encode())
+            if entry["index"] != position or digest.hex() != entry["leaf_hash"]:
+                report.problem(f"entry {position}: its data does not hash to its leaf hash")
+            hashes.append(digest)
+            data = entry["data"].encode()
+            seen.note(entry["kind"], int(entry["subject_id"]), position, digest, data)
     if len(hashes) != size:
         report.problem(f"the log served {len(hashes)} entries, its tree head says {size}")
     elif (root_of(hashes) if hashes else EMPTY_ROOT) != root:
@@ -190,8 +193,9 @@ def verify(
                     "entries): its history was rewritten"
                 )
 
-    progress("comparing public decisions with the log")
-    _compare_decisions(api, entries[:size], report)
+    progress("comparing public decisions and policy versions with the log")
+    _compare_decisions(api, seen, report)
+    _compare_policies(api, seen, report)
     if not report.problems:
         _save_state(
             state_path,
@@ -201,23 +205,36 @@ def verify(
     return report
 
 
-def _compare_decisions(api: _Client, entries: list[dict[str, Any]], report: Report) -> None:
-    statements: dict[int, tuple[int, bytes]] = {}
-    statuses: dict[int, tuple[int, bytes]] = {}
-    for entry in entries:
-        if entry["kind"] == STATEMENT:
-            statements[entry["subject_id"]] = (entry["index"], entry["data"].encode())
-        elif entry["kind"] in STATUS_KINDS.values():
-            statuses[entry["subject_id"]] = (entry["index"], entry["data"].encode())
+@dataclass
+class _Seen:
+    """Per decision, its statement entry and its latest status entry: (index, leaf hash)."""
+
+    statements: dict[int, tuple[int, bytes]]
+    statuses: dict[int, tuple[int, bytes]]
+
+    policies: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # by version number
+
+    def note(self, kind: str, subject_id: int, index: int, digest: bytes, data: bytes) -> None:
+        if kind == POLICY_VERSION:  # few: kept whole, to compare field by field
+            record = json.loads(data)["record"]
+            self.policies[int(record["number"])] = (index, data)
+        elif kind == STATEMENT:
+            self.statements[subject_id] = (index, digest)
+        elif kind in STATUS_KINDS.values():
+            self.statuses[subject_id] = (index, digest)
+
+
+def _compare_decisions(api: _Client, seen: _Seen, report: Report) -> None:
+    statements, statuses = seen.statements, seen.statuses
     public = 0
     for item in api.lines("/exports/decisions.jsonl"):
         decision_id = int(item["id"])
         public += 1
         logged = statements.pop(decision_id, None)
-        shown = leaf_data(STATEMENT, decision_id, item["log"]["record"])
         if logged is None:
             report.problem(f"decision {decision_id} is public but not in the log")
             continue
+        shown = leaf_hash(leaf_data(STATEMENT, decision_id, item["log"]["record"]))
         if logged[1] != shown:
             report.problem(
                 f"decision {decision_id} differs from its statement in log entry {logged[0]}"
@@ -226,15 +243,16 @@ def _compare_decisions(api: _Client, entries: list[dict[str, Any]], report: Repo
         if item["log"]["status_record"] is None:
             if status is not None:
                 report.problem(
-                    f"decision {decision_id} shows as {item['status']}, but log entry {status[0]} ended it"
+                    f"decision {decision_id} shows as {item['status']}, "
+                    f"but log entry {status[0]} ended it"
                 )
         else:
             kind = next(k for s, k in STATUS_KINDS.items() if s.value == item["status"])
-            if status is None or status[1] != leaf_data(
-                kind, decision_id, item["log"]["status_record"]
-            ):
+            record = leaf_data(kind, decision_id, item["log"]["status_record"])
+            if status is None or status[1] != leaf_hash(record):
                 report.problem(
-                    f"decision {decision_id} shows as {item['status']}, which the log does not record"
+                    f"decision {decision_id} shows as {item['status']}, "
+                    "which the log does not record"
                 )
     for decision_id, (index, _) in sorted(statements.items()):
         report.problem(
@@ -242,3 +260,20 @@ def _compare_decisions(api: _Client, entries: list[dict[str, Any]], report: Repo
         )
     if not report.problems:
         report.ok(f"records: {public} public decisions match their log entries")
+
+
+def _compare_policies(api: _Client, seen: _Seen, report: Report) -> None:
+    published = {int(v["number"]): v for v in api.get("/policy/versions")}
+    before = len(report.problems)
+    for number, (index, data) in sorted(seen.policies.items()):
+        logged = json.loads(data)["record"]
+        shown = published.pop(number, None)
+        fields = ("title", "content_hash", "changelog")
+        if shown is None:
+            report.problem(f"log entry {index} records policy version {number}, which is gone")
+        elif any(shown[name] != logged[name] for name in fields):
+            report.problem(f"policy version {number} differs from log entry {index}")
+    for number in sorted(published):
+        report.problem(f"policy version {number} is public but not in the log")
+    if len(report.problems) == before:
+        report.ok(f"policy: {len(seen.policies)} versions match their log entries")

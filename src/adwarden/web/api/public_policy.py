@@ -66,6 +66,11 @@ class ClauseOut(BaseModel):
     appeal_window_days: int = Field(description="days after a decision to appeal it")
     appeal_sla_days: int = Field(description="days to decide an appeal")
     classifiers: list[ClassifierOut]
+    withhold_ad_content: bool | None = Field(
+        None,
+        description="whether the ads repository withholds an ad it restricts; unset: "
+        "withheld when the ad itself is rejected",
+    )
     url: str = Field(description="the clause on the public policy page of its version")
 
 
