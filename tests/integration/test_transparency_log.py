@@ -217,7 +217,10 @@ def test_verify_from_outside_then_catch_a_changed_row_and_a_rewritten_history(
         assert verify(client, url, state).problems == ["policy version 1 differs from log entry 0"]
         with db.engine.begin() as connection:
             connection.execute(update(PolicyVersion).values(changelog="Test policy."))
-        assert "policy: 1 versions match their log entries" in verify(client, url, state).lines
+        assert (
+            "policy: the public versions match their log entries (1)"
+            in verify(client, url, state).lines
+        )
 
         # rewrite history: replace an early entry, rebuild the tree and re-sign every head
         _rewrite_first_statement(db)

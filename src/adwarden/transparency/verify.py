@@ -276,4 +276,5 @@ def _compare_policies(api: _Client, seen: _Seen, report: Report) -> None:
     for number in sorted(published):
         report.problem(f"policy version {number} is public but not in the log")
     if len(report.problems) == before:
-        report.ok(f"policy: {len(seen.policies)} versions match their log entries")
+        count = len(seen.policies)
+        report.ok(f"policy: the public versions match their log entries ({count})")
