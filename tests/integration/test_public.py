@@ -16,10 +16,11 @@ from sqlalchemy import select, update
 
 from adwarden.appeals.services import AppealAnswer, assign, decide_appeal
 from adwarden.auth.models import User
-from adwarden.domain.enums import AppealOutcome, CampaignStatus, NameKind, Role
+from adwarden.domain.enums import AdvertiserKind, AppealOutcome, CampaignStatus, NameKind, Role
 from adwarden.enforcement.models import Decision
 from adwarden.enforcement.services import lift
 from adwarden.registry.inputs import NameIn
+from adwarden.registry.models import Advertiser
 from adwarden.registry.services import add_advertiser_name
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
@@ -27,6 +28,7 @@ from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.serving.services import create_campaign, create_promoted_post
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
+from adwarden.transparency.check import check_log
 from adwarden.transparency.exports import DECISION_COLUMNS
 from support import (
     SYSTEM,
@@ -301,8 +303,9 @@ def test_public_answers_name_no_staff_and_no_natural_person(
                 evidence=[
                     {"subject_type": "person", "subject_name": "Ivan Petrov", "entry_name": "Ivan Petrov",
                      "list": "scrutiny", "entry_id": "s-1", "score": 0.97, "status": "confirmed",
-                     "explanation": "Ivan Petrov vs Ivan Petrov"}
-                ]
+                     "explanation": "Ivan Petrov vs Ivan Petrov", "notes": "born 1961 in Omsk"}
+                ],
+                facts_summary="Petrov Ltd's owner Ivan Petrov is on the scrutiny list.",
             )
         )  # fmt: skip
     with api_client(db) as client:
@@ -319,3 +322,31 @@ def test_public_answers_name_no_staff_and_no_natural_person(
         for secret in secrets:
             assert secret not in text
         assert "Ivan Petrov" not in text
+        assert "Omsk" not in text
+    assert "(a natural person: name withheld) is on the scrutiny list" in answers[1]
+
+
+def test_a_natural_person_advertiser_is_not_named_in_the_decisions_database(
+    db: Database,
+) -> None:
+    tenant = make_tenant(db, "Novak")
+    with db.engine.begin() as connection:  # a sole trader: the advertiser is a person
+        connection.execute(
+            update(Advertiser)
+            .where(Advertiser.id == tenant.advertiser_id)
+            .values(kind=AdvertiserKind.person, name="Jana Novak")
+        )
+    decision_id = make_decision(db, tenant)
+    with api_client(db) as client:
+        answers = [
+            client.get(f"{PUBLIC}/decisions/{decision_id}").text,
+            client.get(f"/decisions/{decision_id}").text,
+            client.get(f"{PUBLIC}/exports/decisions.tdb").text,
+            client.get(f"{PUBLIC}/log/entries").text,
+        ]
+        shown = get_json(client, f"{PUBLIC}/decisions/{decision_id}")
+    assert shown["advertiser"]["name"] == "(a natural person: name withheld)"  # type: ignore[index]
+    for text in answers:
+        assert "novak" not in text.lower()
+    with db.sessions() as session:
+        assert check_log(session) == []

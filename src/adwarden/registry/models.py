@@ -50,8 +50,12 @@ class AdvertiserName(Record, Base):
 
     @validates("name")
     def _index(self, _: str, name: str) -> str:
-        # names are never edited in place (a rename adds a row), so keys made here stay true
-        self.keys = [AdvertiserNameKey(key=key) for key in search_keys(name)]
+        # a name row is only ever rewritten in another case (a rename back to a former name),
+        # which folds to the same keys; a key is added, never taken away (nothing is deleted)
+        known = {row.key for row in self.keys}
+        self.keys.extend(
+            AdvertiserNameKey(key=key) for key in search_keys(name) if key not in known
+        )
         return name
 
 

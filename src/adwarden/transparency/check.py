@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
+from adwarden.registry.models import Advertiser
 from adwarden.transparency import keys
 from adwarden.transparency.log import latest_head, node_key, size_of, tree_head_message
 from adwarden.transparency.merkle import EMPTY_ROOT, Node, completed_by, fold, leaf_hash
@@ -27,6 +28,7 @@ from adwarden.transparency.records import (
     STATUS_KINDS,
     decision_record,
     leaf_data,
+    personal_names,
     policy_record,
     status_record,
 )
@@ -106,6 +108,7 @@ def check_log(session: Session) -> list[Problem]:
 
 def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
     numbers = dict(session.execute(select(PolicyVersion.id, PolicyVersion.number)).all())
+    personal = personal_names(session, session.scalars(select(Advertiser.id)).all())
     for version in session.scalars(select(PolicyVersion)):
         where = f"policy version {version.number}"
         logged = seen.policies.pop(version.id, None)
@@ -119,7 +122,11 @@ def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
     ):
         where = f"decision {decision.id}"
         logged = seen.statements.pop(decision.id, None)
-        record = decision_record(decision, numbers.get(decision.policy_version_id, -1))
+        record = decision_record(
+            decision,
+            numbers.get(decision.policy_version_id, -1),
+            personal=personal.get(decision.advertiser_id, ()),
+        )
         if logged is None:
             yield Problem(where, "is not in the log")
         elif logged[1] != leaf_data(STATEMENT, decision.id, record):

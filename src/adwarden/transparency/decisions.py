@@ -37,7 +37,9 @@ from adwarden.transparency.names import named
 from adwarden.transparency.records import (
     STATEMENT,
     STATUS_KINDS,
+    WITHHELD_NAME,
     decision_record,
+    personal_names,
     stamp,
     status_record,
 )
@@ -182,7 +184,7 @@ class PublicDecision:
             "puid": self.statement["puid"],
             "url": settings.public_url() + self.path,
             "advertiser": {"id": decision.advertiser_id, "name": self.advertiser_name},
-            "subject": {"level": decision.level.value, "label": decision.subject_label},
+            "subject": {"level": decision.level.value, "label": self.record["subject"]},
             "outcome": decision.outcome.value,
             "clause": {
                 "id": self.clause.id,
@@ -192,7 +194,7 @@ class PublicDecision:
                 "ground": self.ground.value,
                 "dsa_category": self.clause.dsa_category.value,
             },
-            "facts_summary": decision.facts_summary,
+            "facts_summary": self.record["facts_summary"],
             "evidence": self.record["evidence"],
             "automated_detection": decision.automated_detection,
             "automated_decision": decision.automated_decision,
@@ -309,6 +311,7 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
     ):
         appeals.setdefault(appeal.decision_id, []).append(appeal)
     indexes = _log_indexes(session, ids)
+    personal = personal_names(session, advertisers)
     content_dates = _content_dates(session, decisions)
     base = settings.public_url()
     views = []
@@ -318,6 +321,8 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
         advertiser = advertisers[decision.advertiser_id]
         organisation = advertiser.kind is AdvertiserKind.organization
         clause_path = f"/policy/v{version.number}#clause-{clause.id}"
+        withheld = personal.get(decision.advertiser_id, ())
+        record = decision_record(decision, version.number, personal=withheld)
         statement = statement_of_reasons(
             decision,
             clause,
@@ -326,14 +331,15 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
             ),
             clause_url=base + clause_path,
         )
+        statement["decision_facts"] = record["facts_summary"]
         views.append(
             PublicDecision(
                 decision=decision,
-                advertiser_name=advertiser.name,
+                advertiser_name=WITHHELD_NAME if withheld else advertiser.name,
                 clause=clause,
                 policy_number=version.number,
                 clause_path=clause_path,
-                record=decision_record(decision, version.number),
+                record=record,
                 status_record=(
                     status_record(decision) if decision.status in STATUS_KINDS else None
                 ),

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from adwarden.domain.errors import InvalidInputError, NotFoundError
+from adwarden.store.base import utcnow
 from adwarden.transparency import keys
 from adwarden.transparency.merkle import (
     EMPTY_ROOT,
@@ -74,8 +75,9 @@ def lookup(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
     return found
 
 
-def append(session: Session, items: Sequence[Item], now: datetime) -> TreeHead:
-    """Add `items` at the end of the log and sign the new tree head."""
+def append(session: Session, items: Sequence[Item], now: datetime | None = None) -> TreeHead:
+    """Add `items` at the end of the log and sign the new tree head (timestamped once the
+    log is locked, so later heads never carry earlier times)."""
     count = len(items)
     size = (
         session.connection()
@@ -83,6 +85,7 @@ def append(session: Session, items: Sequence[Item], now: datetime) -> TreeHead:
         .scalar_one()
         - count
     )
+    now = now or utcnow()
     border_nodes = complete_subtrees(0, size)
     known = lookup(session, border_nodes)
     border = [(node, known[node]) for node in border_nodes]

@@ -1,6 +1,13 @@
-"""Publication into the log happens in the flush that writes the record, so that no decision,
-status change or policy version can reach the database without its log entry, whatever code
-path made it (the audit guard's approach, for the public record)."""
+"""Publication into the log happens in the transaction that writes the record, so that no
+decision, status change or policy version can reach the database without its log entry,
+whatever code path made it (the audit guard's approach, for the public record).
+
+Flushes only collect what was published; the entries are appended just before the commit,
+from the records as they are then. So the log's lock is held for an instant at the end of
+the transaction, never while other rows are being locked (no lock-order deadlocks), and each
+tree head is signed under that lock, so timestamps grow with the log. A savepoint rolled back
+takes its records with it: only rows still in the session are logged.
+"""
 
 from __future__ import annotations
 
@@ -9,50 +16,106 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
-from adwarden.store.base import utcnow
 from adwarden.transparency.log import Item, append
+from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import (
     POLICY_VERSION,
     STATEMENT,
     STATUS_KINDS,
     decision_record,
     leaf_data,
+    personal_names,
     policy_record,
     status_record,
 )
 
-
-def _policy_number(session: Session, version_id: int) -> int:
-    number = session.connection().execute(
-        select(PolicyVersion.number).where(PolicyVersion.id == version_id)
-    )
-    return int(number.scalar_one())
+_PENDING = "adwarden.transparency.pending"
+_STATUS_FIELDS = ("status", "status_reason", "superseded_by")
 
 
-def _status_changed(decision: Decision) -> bool:
-    return decision.status in STATUS_KINDS and bool(inspect(decision).attrs.status.history.added)
+class _Pending:
+    def __init__(self) -> None:
+        self.policies: dict[int, PolicyVersion] = {}
+        self.statements: dict[int, Decision] = {}
+        self.statuses: dict[int, Decision] = {}
+
+
+def _status_touched(decision: Decision) -> bool:
+    state = inspect(decision)
+    return any(state.attrs[name].history.added for name in _STATUS_FIELDS)
 
 
 @event.listens_for(Session, "after_flush")
-def _publish(session: Session, _context: UOWTransaction) -> None:
-    items: list[Item] = []
-    for obj in session.new:
+def _collect(session: Session, _context: UOWTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, Decision | PolicyVersion):
+            continue
+        if pending is None:
+            pending = session.info[_PENDING] = _Pending()
         if isinstance(obj, PolicyVersion):
+            if obj in session.new:
+                pending.policies[obj.id] = obj
+        elif obj in session.new:
+            pending.statements[obj.id] = obj
+            if obj.status in STATUS_KINDS:
+                pending.statuses[obj.id] = obj
+        elif _status_touched(obj):
+            pending.statuses[obj.id] = obj
+
+
+def _alive(obj: object) -> bool:
+    return bool(inspect(obj).persistent)
+
+
+def _last_status(session: Session, decision_id: int) -> str | None:
+    return session.scalar(
+        select(LogEntry.payload)
+        .where(LogEntry.subject_id == decision_id, LogEntry.kind.in_(STATUS_KINDS.values()))
+        .order_by(LogEntry.log_index.desc())
+        .limit(1)
+    )
+
+
+def _policy_number(session: Session, version_id: int) -> int:
+    number = session.execute(select(PolicyVersion.number).where(PolicyVersion.id == version_id))
+    return int(number.scalar_one())
+
+
+@event.listens_for(Session, "before_commit")
+def _publish(session: Session) -> None:
+    session.flush()  # what is still pending is collected by the flush
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    items: list[Item] = []
+    for version_id, version in sorted(pending.policies.items()):
+        if _alive(version):
+            record = policy_record(version)
             items.append(
-                Item(POLICY_VERSION, obj.id, leaf_data(POLICY_VERSION, obj.id, policy_record(obj)))
+                Item(POLICY_VERSION, version_id, leaf_data(POLICY_VERSION, version_id, record))
             )
-    for obj in sorted((o for o in session.new if isinstance(o, Decision)), key=lambda d: d.id):
-        record = decision_record(obj, _policy_number(session, obj.policy_version_id))
-        items.append(Item(STATEMENT, obj.id, leaf_data(STATEMENT, obj.id, record)))
-    for obj in sorted(
-        (
-            o
-            for o in (*session.new, *session.dirty)
-            if isinstance(o, Decision) and _status_changed(o)
-        ),
-        key=lambda d: d.id,
-    ):
-        kind = STATUS_KINDS[obj.status]
-        items.append(Item(kind, obj.id, leaf_data(kind, obj.id, status_record(obj))))
+    for decision_id, decision in sorted(pending.statements.items()):
+        if _alive(decision):
+            record = decision_record(
+                decision,
+                _policy_number(session, decision.policy_version_id),
+                personal=personal_names(session, [decision.advertiser_id]).get(
+                    decision.advertiser_id, ()
+                ),
+            )
+            items.append(Item(STATEMENT, decision_id, leaf_data(STATEMENT, decision_id, record)))
+    for decision_id, decision in sorted(pending.statuses.items()):
+        if not _alive(decision) or decision.status not in STATUS_KINDS:
+            continue
+        kind = STATUS_KINDS[decision.status]
+        data = leaf_data(kind, decision_id, status_record(decision))
+        if _last_status(session, decision_id) != data.decode():  # no entry twice
+            items.append(Item(kind, decision_id, data))
     if items:
-        append(session, items, utcnow())
+        append(session, items)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -9,12 +9,17 @@ decided, not who (they are not the public's to know, DSA Article 24(5)).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from adwarden.domain.enums import DecisionStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adwarden.domain.enums import AdvertiserKind, DecisionStatus
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
+from adwarden.registry.models import Account, Advertiser, AdvertiserName
 
 STATEMENT = "statement"
 POLICY_VERSION = "policy_version"
@@ -32,20 +37,27 @@ def stamp(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def decision_record(decision: Decision, policy_number: int) -> dict[str, Any]:
+def decision_record(
+    decision: Decision, policy_number: int, *, personal: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`personal`: the names and handles of the advertiser when it is a natural person
+    (`personal_names`); they are withheld wherever they appear, as are the names of persons
+    that list hits name."""
+    evidence = [public_evidence(item, person=bool(personal)) for item in decision.evidence]
+    withheld = sorted(_hit_names(decision.evidence, bool(personal)) | set(personal), key=len)
     return {
         "decision_id": decision.id,
         "level": decision.level.value,
         "subject_id": decision.subject_id,
-        "subject": decision.subject_label,
+        "subject": _redact(decision.subject_label, withheld[::-1]),
         "advertiser_id": decision.advertiser_id,
         "outcome": decision.outcome.value,
         "clause": decision.clause_id,
         "policy_version": policy_number,
         "policy_hash": decision.policy_hash,
-        "facts": decision.facts,
-        "facts_summary": decision.facts_summary,
-        "evidence": [public_evidence(item) for item in decision.evidence],
+        "facts": _redact(decision.facts, withheld[::-1]),
+        "facts_summary": _redact(decision.facts_summary, withheld[::-1]),
+        "evidence": evidence,
         "decided_by": "automatic" if decision.automated_decision else "staff",
         "automated_detection": decision.automated_detection,
         "automated_decision": decision.automated_decision,
@@ -56,15 +68,77 @@ def decision_record(decision: Decision, policy_number: int) -> dict[str, Any]:
 
 
 WITHHELD_NAME = "(a natural person: name withheld)"
+# what a hit on a natural person keeps in public: which list, how sure, and its review
+_PERSON_HIT_FIELDS = (
+    "fact",
+    "list",
+    "list_kind",
+    "list_version",
+    "subject_type",
+    "score",
+    "status",
+)
 
 
-def public_evidence(item: dict[str, Any]) -> dict[str, Any]:
-    """Evidence as published: a hit on a natural person (an owner, a director) keeps its list,
-    entry id, score and source, but not the person's name (DSA Article 24(5))."""
-    if item.get("subject_type") != "person":
+def _hit_names(evidence: Sequence[dict[str, Any]], person_advertiser: bool) -> set[str]:
+    names: set[str] = set()
+    for item in evidence:
+        if person_advertiser or item.get("subject_type") == "person":
+            for key in ("subject_name", "entry_name", "entry_id"):
+                value = item.get(key)
+                if isinstance(value, str) and len(value) > 1:
+                    names.add(value)
+    return names
+
+
+def _redact(value: Any, withheld: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        for name in withheld:
+            value = value.replace(name, WITHHELD_NAME)
+        return value
+    if isinstance(value, list):
+        return [_redact(item, withheld) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact(item, withheld) for key, item in value.items()}
+    return value
+
+
+def public_evidence(item: dict[str, Any], *, person: bool = False) -> dict[str, Any]:
+    """Evidence as published: a hit on a natural person (an owner, a director, or the
+    advertiser itself) keeps its list, score and review, but nothing that names or points to
+    the person: no name, entry id, notes or source (DSA Article 24(5))."""
+    if not (person or item.get("subject_type") == "person") or "list" not in item:
         return item
-    withheld = {"subject_name": WITHHELD_NAME, "entry_name": WITHHELD_NAME}
-    return {key: withheld.get(key, value) for key, value in item.items() if key != "explanation"}
+    kept = {key: item[key] for key in _PERSON_HIT_FIELDS if key in item}
+    return {**kept, "subject_name": WITHHELD_NAME, "entry_name": WITHHELD_NAME}
+
+
+def personal_names(session: Session, advertiser_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each advertiser that is a natural person, every name and account handle it has:
+    what the decisions database withholds."""
+    people = set(
+        session.scalars(
+            select(Advertiser.id).where(
+                Advertiser.id.in_(set(advertiser_ids)), Advertiser.kind == AdvertiserKind.person
+            )
+        )
+    )
+    found: dict[int, list[str]] = {advertiser_id: [] for advertiser_id in people}
+    if people:
+        for advertiser_id, name in session.execute(
+            select(AdvertiserName.advertiser_id, AdvertiserName.name).where(
+                AdvertiserName.advertiser_id.in_(people)
+            )
+        ):
+            found[advertiser_id].append(name)
+        for owner, handle, display in session.execute(
+            select(Account.advertiser_id, Account.handle, Account.display_name).where(
+                Account.advertiser_id.in_(people)
+            )
+        ):
+            if owner is not None:
+                found[owner] += [f"@{handle}", handle, display]
+    return found
 
 
 def status_record(decision: Decision) -> dict[str, Any]:
