@@ -62,6 +62,7 @@ from adwarden.store.migrate import upgrade
 from adwarden.store.queries import get
 from adwarden.transparency.check import check_log
 from adwarden.transparency.keys import LogKeyError, init_key
+from adwarden.transparency.keys import public_key as log_public_key
 from adwarden.transparency.log import size_of
 from adwarden.transparency.verify import VerifyError, verify
 
@@ -239,6 +240,10 @@ def _serve(host: str, port: int, processes: int = 1, *, demo: bool = False) -> N
             "--processes above 1 needs PostgreSQL: serving processes learn of decisions "
             "through its LISTEN/NOTIFY, and SQLite has no way to tell them"
         )
+    try:  # decisions cannot be published without it: say so now, not at the first decision
+        log_public_key()
+    except LogKeyError as exc:
+        raise fail(str(exc)) from None
     # rigour loads its name data on first use, for seconds: before serving, not in a request
     warm_up()
     # Bind before announcing, so the printed URL already accepts connections

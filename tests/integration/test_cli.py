@@ -207,6 +207,15 @@ def test_serve_without_schema_says_what_to_do(tmp_path: Path) -> None:
     assert "run `adwarden init-db`" in answer.stderr
 
 
+def test_serve_without_a_log_key_says_what_to_do(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keyless.db'}"
+    assert run("--db", url, "init-db").returncode == 0
+    missing = tmp_path / "no-key.pem"
+    answer = run("--db", url, "serve", "--port", "0", env={"ADWARDEN_LOG_KEY": str(missing)})
+    assert answer.returncode == 2
+    assert f"no log signing key at {missing}: run `adwarden keys init`" in answer.stderr
+
+
 def _spawned_children(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [

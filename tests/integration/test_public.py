@@ -167,6 +167,7 @@ def test_decision_filters(db: Database, center: dict[str, int]) -> None:
         (("since", "2000-01-01"), ("until", "2000-12-31")): [],
         (("since", utcnow().date().isoformat()),): [off_boarded, rejected],
         (("order", "oldest"),): [rejected, off_boarded],
+        (("until", "9999-12-31"),): [off_boarded, rejected],
     }
     with api_client(db) as client:
         for params, expected in cases.items():
@@ -246,10 +247,26 @@ def test_the_ads_repository(db: Database, center: dict[str, int]) -> None:
         assert ids(get_json(client, f"{PUBLIC}/ads", since=today)) == [center["ad"]]
         assert client.get(f"{PUBLIC}/ads", params={"country": "Germany"}).status_code == 422
         assert client.get(f"{PUBLIC}/ads/999999").status_code == 404
+        assert client.get(f"{PUBLIC}/ads", params={"until": "9999-12-31"}).status_code == 200
+        assert client.get("/ads", params={"until": "9999-12-31"}).status_code == 200
         form = client.get("/ads", params={"country": "Germany"})
         assert form.status_code == 422
         assert 'aria-invalid="true"' in form.text
         assert "a two-letter country code" in form.text
+
+
+def test_text_search_folds_case_in_any_script_and_csv_cells_cannot_run(db: Database) -> None:
+    tenant = make_tenant(db, "Vesna")
+    ad = running_ad(
+        db, tenant, payer='=HYPERLINK("https://x.example")', text="Весенние ДНИ 50%_off"
+    )
+    with api_client(db) as client:
+        for words in ("весенние", "дни", "ВЕСЕННИЕ дни"):
+            assert ids(get_json(client, f"{PUBLIC}/ads", text=words)) == [ad], words
+        assert ids(get_json(client, f"{PUBLIC}/ads", text="осенние")) == []
+        rows = list(csv.DictReader(io.StringIO(client.get(f"{PUBLIC}/exports/ads.csv").text)))
+    [row] = [row for row in rows if int(row["id"]) == ad]
+    assert row["paid_by"] == '\'=HYPERLINK("https://x.example")'
 
 
 def test_exports_stream_resume_and_speak_the_dsa_format(

@@ -10,6 +10,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Executable, delete, select, update
 from test_cli import run
@@ -246,6 +247,31 @@ def _rewrite_first_statement(db: Database) -> None:
         )
 
 
+def test_what_is_published_while_verifying_waits_for_the_next_run(
+    db: Database, tmp_path: Path
+) -> None:
+    """A decision made just after the verifier read the tree head is no false alarm."""
+    three_decisions(db)
+    made: list[int] = []
+
+    def decide_meanwhile(response: httpx.Response) -> None:
+        if response.request.url.path.endswith("/log/tree-head") and not made:
+            made.append(make_decision(db, make_tenant(db, "Meanwhile")))
+
+    with (
+        live_server(create_app(db)) as base_url,
+        httpx.Client(
+            base_url=base_url, event_hooks={"response": [decide_meanwhile]}, timeout=60
+        ) as client,
+    ):
+        report = verify(client, base_url, tmp_path / "heads.json")
+        assert made
+        assert report.problems == []
+        again = verify(client, base_url, tmp_path / "heads.json")
+        assert again.problems == []
+        assert "records: 4 public decisions match their log entries" in again.lines
+
+
 def test_a_different_key_is_refused(db: Database, tmp_path: Path) -> None:
     three_decisions(db)
     state = tmp_path / "heads.json"
@@ -262,7 +288,7 @@ def test_the_log_api_answers_with_proofs_and_names_bad_requests(db: Database) ->
     with api_client(db) as client:
         head = client.get("/api/v1/public/log/tree-head")
         assert head.status_code == 200
-        assert head.headers["cache-control"] == "public, max-age=60"
+        assert head.headers["cache-control"] == "public, max-age=5"
         size = head.json()["tree_size"]
         leaf = client.get("/api/v1/public/log/entries", params={"start": 2, "end": 3}).json()[0]
         by_hash = client.get(

@@ -111,7 +111,8 @@ def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
         query = " & ".join(f"{word}:*" for word in words)
         simple: ColumnElement[str] = literal_column("'simple'::regconfig")
         return func.to_tsvector(simple, PromotedPost.text).op("@@")(func.to_tsquery(simple, query))
-    return and_(*(PromotedPost.text.ilike(f"%{word}%") for word in words))
+    folded = func.casefold(PromotedPost.text)  # registered on every SQLite connection
+    return and_(*(folded.contains(word.casefold(), autoescape=True) for word in words))
 
 
 def _country_condition(session: Session, country: str) -> ColumnElement[bool]:
@@ -152,7 +153,7 @@ def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[C
         found.append(_country_condition(session, filters.country))
     if filters.since:
         found.append(PostDelivery.last_shown_at >= day_start(filters.since))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # inclusive: the whole day
         found.append(PostDelivery.first_shown_at < day_start(filters.until + timedelta(days=1)))
     if filters.status is AdStatus.restricted:
         found.append(_restricted())

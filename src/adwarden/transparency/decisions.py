@@ -118,7 +118,7 @@ def _conditions(session: Session, filters: DecisionFilters) -> list[ColumnElemen
         found.append(Decision.status == filters.status)
     if filters.since:
         found.append(Decision.starts_at >= day_start(filters.since))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # inclusive: the whole day
         found.append(Decision.starts_at < day_start(filters.until + timedelta(days=1)))
     return found
 

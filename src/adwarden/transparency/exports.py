@@ -87,13 +87,20 @@ def tdb_statement(view: PublicDecision) -> dict[str, Any]:
     return {key: value for key, value in view.statement.items() if key != "redress"}
 
 
+def _cell(value: Any) -> Any:
+    # a spreadsheet runs a cell that starts like a formula: advertisers write these texts
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _lines(rows: list[Any], fmt: Format, columns: list[str], first: bool) -> str:
     if fmt is Format.csv:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         if first:
             writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([_cell(value) for value in row] for row in rows)
         return out.getvalue()
     return "".join(
         json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows

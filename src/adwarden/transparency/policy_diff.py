@@ -32,6 +32,7 @@ CLAUSE_FIELDS = (
     "appeal_window_days",
     "appeal_sla_days",
     "classifiers",
+    "withhold_ad_content",
 )
 
 SegmentKind = Literal["same", "del", "ins"]

@@ -194,7 +194,7 @@ def verify(
                 )
 
     progress("comparing public decisions and policy versions with the log")
-    _compare_decisions(api, seen, report)
+    _compare_decisions(api, seen, size, report)
     _compare_policies(api, seen, report)
     if not report.problems:
         _save_state(
@@ -224,42 +224,88 @@ class _Seen:
             self.statuses[subject_id] = (index, digest)
 
 
-def _compare_decisions(api: _Client, seen: _Seen, report: Report) -> None:
+def _compare_decisions(api: _Client, seen: _Seen, size: int, report: Report) -> None:
+    """Every public decision against its entries. What was published after the verified tree
+    head (its entries at or past `size`) is left for the next run."""
     statements, statuses = seen.statements, seen.statuses
     public = 0
     for item in api.lines("/exports/decisions.jsonl"):
-        decision_id = int(item["id"])
-        public += 1
-        logged = statements.pop(decision_id, None)
-        if logged is None:
-            report.problem(f"decision {decision_id} is public but not in the log")
-            continue
-        shown = leaf_hash(leaf_data(STATEMENT, decision_id, item["log"]["record"]))
-        if logged[1] != shown:
-            report.problem(
-                f"decision {decision_id} differs from its statement in log entry {logged[0]}"
-            )
-        status = statuses.pop(decision_id, None)
-        if item["log"]["status_record"] is None:
-            if status is not None:
-                report.problem(
-                    f"decision {decision_id} shows as {item['status']}, "
-                    f"but log entry {status[0]} ended it"
-                )
-        else:
-            kind = next(k for s, k in STATUS_KINDS.items() if s.value == item["status"])
-            record = leaf_data(kind, decision_id, item["log"]["status_record"])
-            if status is None or status[1] != leaf_hash(record):
-                report.problem(
-                    f"decision {decision_id} shows as {item['status']}, "
-                    "which the log does not record"
-                )
+        try:
+            public += _compare_decision(item, statements, statuses, size, report)
+        except (KeyError, TypeError, ValueError) as error:
+            report.problem(f"a public decision is malformed ({error!r}): {str(item)[:120]}")
     for decision_id, (index, _) in sorted(statements.items()):
         report.problem(
             f"log entry {index} records decision {decision_id}, which is no longer public"
         )
     if not report.problems:
         report.ok(f"records: {public} public decisions match their log entries")
+
+
+# what a public decision shows, and where its logged record holds the same
+_SHOWN = (
+    (("facts_summary",), "facts_summary"),
+    (("outcome",), "outcome"),
+    (("clause", "id"), "clause"),
+    (("clause", "policy_version"), "policy_version"),
+    (("evidence",), "evidence"),
+    (("subject", "label"), "subject"),
+    (("automated_decision",), "automated_decision"),
+    (("starts_at",), "starts_at"),
+)
+
+
+def _compare_decision(
+    item: dict[str, Any],
+    statements: dict[int, tuple[int, bytes]],
+    statuses: dict[int, tuple[int, bytes]],
+    size: int,
+    report: Report,
+) -> int:
+    decision_id = int(item["id"])
+    logged_at = item["log"]["statement_index"]
+    if logged_at is None or int(logged_at) >= size:
+        if decision_id in statements:
+            report.problem(f"decision {decision_id} names no log entry, but the log has one")
+        elif logged_at is None:
+            report.problem(f"decision {decision_id} is public but not in the log")
+        return 0  # published after the verified tree head: the next run checks it
+    record = item["log"]["record"]
+    logged = statements.pop(decision_id, None)
+    if logged is None:
+        report.problem(f"decision {decision_id} is public but not in the log")
+        return 1
+    if logged[1] != leaf_hash(leaf_data(STATEMENT, decision_id, record)):
+        report.problem(
+            f"decision {decision_id} differs from its statement in log entry {logged[0]}"
+        )
+    for path, key in _SHOWN:
+        value: Any = item
+        for step in path:
+            value = value[step]
+        if value != record[key]:
+            report.problem(f"decision {decision_id} shows a {key} its log entry does not hold")
+    status = statuses.pop(decision_id, None)
+    status_at = item["log"]["status_index"]
+    if status_at is not None and int(status_at) >= size:
+        return 1  # its status changed after the verified tree head
+    if item["log"]["status_record"] is None:
+        if status is not None:
+            report.problem(
+                f"decision {decision_id} shows as {item['status']}, "
+                f"but log entry {status[0]} ended it"
+            )
+        return 1
+    kinds = {status.value: kind for status, kind in STATUS_KINDS.items()}
+    if item["status"] not in kinds or item["log"]["status_record"]["status"] != item["status"]:
+        report.problem(f"decision {decision_id} shows a status its log entry does not hold")
+        return 1
+    record_data = leaf_data(kinds[item["status"]], decision_id, item["log"]["status_record"])
+    if status is None or status[1] != leaf_hash(record_data):
+        report.problem(
+            f"decision {decision_id} shows as {item['status']}, which the log does not record"
+        )
+    return 1
 
 
 def _compare_policies(api: _Client, seen: _Seen, report: Report) -> None:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adwarden import settings
 from adwarden.auth.services import user_for_session
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from adwarden.transparency.keys import LogKeyError
 from adwarden.web.views import SignInRequiredError, WrongRoleError, error_page, sign_in_redirect
 
 
@@ -72,6 +73,11 @@ def install(app: FastAPI) -> None:
         loc = ["body", exc.field] if exc.field else ["body"]
         detail = [{"loc": loc, "msg": str(exc), "type": "value_error"}]
         return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(LogKeyError)
+    async def _no_log_key(request: Request, exc: LogKeyError) -> Response:
+        # nothing may be published unlogged: say so, rather than fail without a word
+        return _answer(request, status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
 
     @app.exception_handler(SignInRequiredError)
     async def _sign_in(request: Request, _exc: SignInRequiredError) -> Response:
