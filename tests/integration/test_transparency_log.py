@@ -151,6 +151,14 @@ TAMPERING: dict[str, tuple[Tamper, str]] = {
         lambda _, i: delete(LogEntry).where(LogEntry.log_index == i),
         "entries are missing",
     ),
+    "old-tree-head-changed": (
+        lambda _, i: update(TreeHead).where(TreeHead.tree_size == 2).values(timestamp_ms=1),
+        "tree head of size 2: its signature does not verify",
+    ),
+    "policy-document-changed": (
+        lambda _, i: update(PolicyVersion).values(document={"title": "x", "clauses": []}),
+        "policy version 1",
+    ),
     "tree-head-changed": (
         lambda _, i: update(TreeHead).where(TreeHead.tree_size == 4).values(root_hash=b"\1" * 32),
         "signs a root the entries no longer make",

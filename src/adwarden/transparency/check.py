@@ -8,20 +8,22 @@ log's back shows up as a named problem.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adwarden.domain.errors import ConflictError
 from adwarden.enforcement.models import Decision
+from adwarden.policy.loader import PolicyInvalidError
 from adwarden.policy.models import PolicyVersion
+from adwarden.policy.services import policy_of
 from adwarden.registry.models import Advertiser
 from adwarden.transparency import keys
 from adwarden.transparency.log import latest_head, node_key, size_of, tree_head_message
 from adwarden.transparency.merkle import EMPTY_ROOT, Node, completed_by, fold, leaf_hash
-from adwarden.transparency.models import LogEntry, LogNode
+from adwarden.transparency.models import LogEntry, LogNode, TreeHead
 from adwarden.transparency.records import (
     POLICY_VERSION,
     STATEMENT,
@@ -47,17 +49,20 @@ class Problem:
 
 @dataclass
 class _Seen:
-    statements: dict[int, tuple[int, bytes]]  # decision id -> (log index, leaf data)
-    statuses: dict[int, tuple[int, bytes]]  # decision id -> the last status entry
-    policies: dict[int, tuple[int, bytes]]  # policy version id -> entry
+    statements: dict[int, tuple[int, bytes, str]]  # decision id -> (index, leaf hash, kind)
+    statuses: dict[int, tuple[int, bytes, str]]  # decision id -> the last status entry
+    policies: dict[int, tuple[int, bytes, str]]  # policy version id -> its entry
 
 
 def _walk(session: Session, problems: list[Problem]) -> tuple[int, bytes, _Seen]:
-    """Recompute every leaf and subtree, in order; return the size, root and what was seen."""
+    """Recompute every leaf and subtree, in order, and the root at every size a tree head
+    was signed for; return the size, the root and what was seen."""
     seen = _Seen({}, {}, {})
     border: list[tuple[Node, bytes]] = []
     expected = 0
     stored = dict(session.execute(select(LogNode.node_key, LogNode.hash)).all())
+    heads = {head.tree_size: head for head in session.scalars(select(TreeHead))}
+    public = keys.public_key()
     for entry in session.scalars(
         select(LogEntry).order_by(LogEntry.log_index).execution_options(yield_per=_BATCH)
     ):
@@ -65,8 +70,7 @@ def _walk(session: Session, problems: list[Problem]) -> tuple[int, bytes, _Seen]
         if entry.log_index != expected:
             problems.append(Problem(where, f"expected index {expected}: entries are missing"))
             expected = entry.log_index
-        data = entry.payload.encode()
-        digest = leaf_hash(data)
+        digest = leaf_hash(entry.payload.encode())
         if digest != entry.leaf_hash:
             problems.append(Problem(where, "its data no longer hashes to its stored leaf hash"))
         for node, value in completed_by(expected, digest, border):
@@ -75,33 +79,39 @@ def _walk(session: Session, problems: list[Problem]) -> tuple[int, bytes, _Seen]
         target = {STATEMENT: seen.statements, POLICY_VERSION: seen.policies}.get(
             entry.kind, seen.statuses
         )
-        target[entry.subject_id] = (entry.log_index, data)
+        target[entry.subject_id] = (entry.log_index, digest, entry.kind)
         expected += 1
+        head = heads.pop(expected, None)
+        if head is not None:
+            _check_head(head, fold([value for _, value in border]), public, problems)
     if stored:
         problems.append(Problem("log", f"{len(stored)} stored subtrees belong to no leaves"))
+    for size in sorted(heads):
+        problems.append(Problem(f"tree head of size {size}", "the log has fewer entries"))
     root = fold([value for _, value in border]) if border else EMPTY_ROOT
     return expected, root, seen
 
 
+def _check_head(
+    head: TreeHead, root: bytes, public: keys.PublicKey, problems: list[Problem]
+) -> None:
+    where = f"tree head of size {head.tree_size}"
+    if head.root_hash != root:
+        problems.append(Problem(where, "signs a root the entries no longer make"))
+    message = tree_head_message(head.timestamp_ms, head.tree_size, head.root_hash)
+    if head.key_id != public.key_id or not public.verify(head.signature, message):
+        problems.append(Problem(where, "its signature does not verify with the log key"))
+
+
 def check_log(session: Session) -> list[Problem]:
     problems: list[Problem] = []
-    size, root, seen = _walk(session, problems)
+    size, _, seen = _walk(session, problems)
     if size != size_of(session):
         problems.append(
             Problem("log", f"holds {size} entries but its head says {size_of(session)}")
         )
-    if size:
-        head = latest_head(session)
-        public = keys.public_key()
-        message = tree_head_message(head.timestamp_ms, head.tree_size, head.root_hash)
-        if head.tree_size != size:
-            problems.append(
-                Problem("tree head", f"signed for {head.tree_size} entries, not {size}")
-            )
-        elif head.root_hash != root:
-            problems.append(Problem("tree head", "signs a root the entries no longer make"))
-        if head.key_id != public.key_id or not public.verify(head.signature, message):
-            problems.append(Problem("tree head", "its signature does not verify with the log key"))
+    if size and latest_head(session).tree_size != size:
+        problems.append(Problem("tree head", f"none is signed for all {size} entries"))
     problems.extend(_records(session, seen))
     return problems
 
@@ -115,8 +125,12 @@ def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
         data = leaf_data(POLICY_VERSION, version.id, policy_record(version))
         if logged is None:
             yield Problem(where, "is not in the log")
-        elif logged[1] != data:
+        elif logged[1] != leaf_hash(data):
             yield Problem(where, f"differs from its log entry {logged[0]}")
+        try:
+            policy_of(version)
+        except (ConflictError, PolicyInvalidError) as error:
+            yield Problem(where, str(error))
     for decision in session.scalars(
         select(Decision).order_by(Decision.id).execution_options(yield_per=_BATCH)
     ):
@@ -129,22 +143,22 @@ def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
         )
         if logged is None:
             yield Problem(where, "is not in the log")
-        elif logged[1] != leaf_data(STATEMENT, decision.id, record):
+        elif logged[1] != leaf_hash(leaf_data(STATEMENT, decision.id, record)):
             yield Problem(where, f"differs from its statement in log entry {logged[0]}")
         status = seen.statuses.pop(decision.id, None)
         kind = STATUS_KINDS.get(decision.status)
         if kind is None and status is not None:
             yield Problem(where, f"is {decision.status.value}, but log entry {status[0]} ended it")
         elif kind is not None and (
-            status is None or status[1] != leaf_data(kind, decision.id, status_record(decision))
+            status is None
+            or status[1] != leaf_hash(leaf_data(kind, decision.id, status_record(decision)))
         ):
             yield Problem(where, f"is {decision.status.value}, which the log does not record")
-    for subject_id, (index, _) in seen.statements.items():
+    for subject_id, (index, _, _) in seen.statements.items():
         yield Problem(f"log entry {index}", f"records decision {subject_id}, which is gone")
-    for subject_id, (index, _) in seen.policies.items():
+    for subject_id, (index, _, _) in seen.policies.items():
         yield Problem(f"log entry {index}", f"records policy version {subject_id}, which is gone")
-    for subject_id, (index, data) in seen.statuses.items():
-        kind = json.loads(data)["kind"]
+    for subject_id, (index, _, kind) in seen.statuses.items():
         yield Problem(
             f"log entry {index}", f"records a {kind} of decision {subject_id}, which is gone"
         )
