@@ -343,15 +343,15 @@ def test_a_chart_and_the_downloads_agree_with_the_pages(visitor: Page, screens: 
     ads = [json.loads(line) for line in text.splitlines()]
     assert len(ads) == ads_total
     withheld = [ad for ad in ads if ad["withheld"] is not None]
-    assert withheld, "the ExampleCoin token-sale ads should be withheld"
-    assert {ad["advertiser"]["name"] for ad in withheld} == {"ExampleCoin Foundation"}
-    for ad in withheld:
+    assert len(withheld) == 3, "the three ExampleCoin token-sale ads should be withheld"
+    for ad in withheld:  # Article 39(3): no content, no advertiser, no payer
         assert ad["content"] is None
+        assert ad["advertiser"] is None
+        assert ad["paid_by"] is None
         assert "5.1" in ad["withheld"]["reason"]
         assert ad["withheld"]["decision_id"] in listed
-    examplecoin = [ad for ad in ads if ad["advertiser"]["name"] == "ExampleCoin Foundation"]
-    assert examplecoin == withheld
-    assert all(ad["content"]["text"] for ad in ads if ad["withheld"] is None)
+    shown = [ad for ad in ads if ad["withheld"] is None]
+    assert all(ad["content"]["text"] and ad["advertiser"]["name"] for ad in shown)
 
 
 @pytest.fixture
@@ -390,14 +390,12 @@ def test_searches_work_on_a_phone_without_javascript(
 
     # the ads search
     page.goto("/ads")
-    page.get_by_label(ADVERTISER_FIELD).fill("ExampleCoin")
     page.get_by_label("Status", exact=True).select_option(label="restricted")
     search(page, "Search ads")
     expect(page).to_have_url(re.compile(r"[?&]status=restricted(&|$)"))
     cards = ad_cards(page)
     expect(cards.first).to_be_visible()
-    for card in cards.all():
-        expect(card.locator(".withheld")).to_contain_text("Content withheld under clause 5.1")
+    expect(page.locator(".withheld").first).to_contain_text("Removed under clause 5.1")
     screens(page, "phone-ads-found")
     visited.append(page.url)
 

@@ -143,11 +143,12 @@ def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[C
             decided,
         )
     ]
+    if filters.advertiser or filters.text:
+        # a removed ad withholds its content and whose it is: neither may find it either
+        found.append(PromotedPost.status != PromotedPostStatus.rejected)
     if filters.advertiser:
         found += named(Campaign.advertiser_id, filters.advertiser)
     if filters.text:
-        # a rejected post's content is withheld: its words must not find it either
-        found.append(PromotedPost.status != PromotedPostStatus.rejected)
         found.append(_text_condition(session, filters.text))
     if filters.country:
         found.append(_country_condition(session, filters.country))
@@ -261,9 +262,15 @@ class PublicAd:
             "id": self.post.id,
             "url": settings.public_url() + self.path,
             "status": self.status.value,
-            "advertiser": {"id": campaign.advertiser_id, "name": self.advertiser_name},
-            "paid_by": campaign.payer or self.advertiser_name,
-            "account": {"handle": self.account.handle, "name": self.account.display_name},
+            # Article 39(3): a removed ad keeps neither its content nor who it was for or who
+            # paid; the decision linked below says why it was removed
+            "advertiser": None
+            if withheld
+            else {"id": campaign.advertiser_id, "name": self.advertiser_name},
+            "paid_by": None if withheld else campaign.payer or self.advertiser_name,
+            "account": None
+            if withheld
+            else {"handle": self.account.handle, "name": self.account.display_name},
             "content": None
             if withheld
             else {"text": self.post.text, "landing_url": self.post.landing_url},

@@ -71,8 +71,9 @@ def _ad_row(ad: PublicAd) -> list[Any]:
     data = ad.as_json()
     content = data["content"] or {}
     return [
-        data["id"], data["url"], data["status"], data["advertiser"]["id"],
-        data["advertiser"]["name"], data["paid_by"], data["account"]["handle"],
+        data["id"], data["url"], data["status"], (data["advertiser"] or {}).get("id"),
+        (data["advertiser"] or {}).get("name"), data["paid_by"],
+        (data["account"] or {}).get("handle"),
         content.get("text"), content.get("landing_url"),
         (data["withheld"] or {}).get("decision_id"), data["first_shown"], data["last_shown"],
         data["impressions"]["lower"], data["impressions"]["upper"], data["spend"]["currency"],
