@@ -8,6 +8,7 @@ import json
 import os
 import stat
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -191,7 +192,7 @@ def test_a_deleted_decision_is_found(db: Database) -> None:
 def test_verify_from_outside_then_catch_a_changed_row_and_a_rewritten_history(
     db: Database, tmp_path: Path
 ) -> None:
-    three_decisions(db)
+    first_id, second_id, _ = three_decisions(db)
     state = tmp_path / "heads.json"
     with api_client(db) as client:
         url = str(client.base_url)
@@ -210,14 +211,18 @@ def test_verify_from_outside_then_catch_a_changed_row_and_a_rewritten_history(
 
         with db.engine.begin() as connection:
             connection.execute(
-                update(Decision).where(Decision.id == 2).values(facts_summary="Quietly edited.")
+                update(Decision)
+                .where(Decision.id == second_id)
+                .values(facts_summary="Quietly edited.")
             )
         changed = verify(client, url, state)
-        assert changed.problems == ["decision 2 differs from its statement in log entry 2"]
+        assert changed.problems == [
+            f"decision {second_id} differs from its statement in log entry 2"
+        ]
         with db.engine.begin() as connection:
             connection.execute(
                 update(Decision)
-                .where(Decision.id == 2)
+                .where(Decision.id == second_id)
                 .values(facts_summary=json.loads(entries(db)[2].payload)["record"]["facts_summary"])
             )
         assert verify(client, url, state).problems == []
@@ -232,12 +237,12 @@ def test_verify_from_outside_then_catch_a_changed_row_and_a_rewritten_history(
         )
 
         # rewrite history: replace an early entry, rebuild the tree and re-sign every head
-        _rewrite_first_statement(db)
+        _rewrite_first_statement(db, first_id)
         rewritten = verify(client, url, state)
         assert any("history was rewritten" in p for p in rewritten.problems), rewritten.problems
 
 
-def _rewrite_first_statement(db: Database) -> None:
+def _rewrite_first_statement(db: Database, decision_id: int) -> None:
     """What an operator holding the key could do: change entry 1 and recompute everything."""
     logged = entries(db)
     forged = [Item(e.kind, e.subject_id, e.payload.encode()) for e in logged]
@@ -251,7 +256,9 @@ def _rewrite_first_statement(db: Database) -> None:
     with db.transaction() as session:
         append(session, forged, utcnow())
         session.execute(
-            update(Decision).where(Decision.id == 1).values(facts_summary="A different story.")
+            update(Decision)
+            .where(Decision.id == decision_id)
+            .values(facts_summary="A different story.")
         )
 
 
@@ -380,3 +387,20 @@ def test_without_a_key_nothing_is_published(
         make_decision(db, make_tenant(db, "Keyless"))
     monkeypatch.undo()
     assert [e.kind for e in entries(db)] == ["policy_version"]
+
+
+def test_concurrent_publications_make_one_contiguous_log(db: Database) -> None:
+    """Decisions made at once from several connections: every index once, every head true."""
+    publish_default_policy(db)
+    tenants = [make_tenant(db, f"Busy{n}") for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = list(pool.map(lambda t: [make_decision(db, t) for _ in range(3)], tenants))
+    logged = entries(db)
+    assert [e.log_index for e in logged] == list(range(13))
+    assert sorted(e.subject_id for e in logged if e.kind == "statement") == sorted(
+        decision for batch in made for decision in batch
+    )
+    with db.sessions() as session:
+        sizes = session.scalars(select(TreeHead.tree_size).order_by(TreeHead.tree_size)).all()
+    assert sizes == list(range(1, 14))
+    assert problems(db) == []

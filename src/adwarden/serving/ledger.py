@@ -173,11 +173,16 @@ def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
                 spent_micros=price,
             )
         )
+    shown_until = (  # a click, or an impression counted late, does not move it back
+        case((PostDelivery.last_shown_at < now, now), else_=PostDelivery.last_shown_at)
+        if claim.kind is LedgerKind.impression
+        else PostDelivery.last_shown_at
+    )
     delivered = session.execute(
         update(PostDelivery)
         .where(PostDelivery.promoted_post_id == claim.promoted_post_id)
         .values(
-            last_shown_at=now,
+            last_shown_at=shown_until,
             impressions=PostDelivery.impressions + impressions,
             clicks=PostDelivery.clicks + clicks,
             spent_micros=PostDelivery.spent_micros + price,

@@ -168,7 +168,8 @@ def decisions_page(request: Request, session: DbSession) -> Response:
 def decision_page(request: Request, session: DbSession, decision_id: IdPath) -> Response:
     decision = get(session, Decision, decision_id)
     view = decision_database.public_decisions(session, [decision])[0]
-    return public_page(request, "public/decision.html", {"view": view})
+    size = size_of(session)
+    return public_page(request, "public/decision.html", {"view": view, "log_size": size})
 
 
 @router.get("/data", response_class=HTMLResponse)
