@@ -144,6 +144,11 @@ def upgrade() -> None:
         batch_op.create_index("ix_decisions_starts_at", ["starts_at"], unique=False)
 
     # ### end Alembic commands ###
+    # what the database held before: name keys, delivery counters, and the log of what was
+    # published (which needs the signing key: `adwarden keys init` first)
+    from adwarden.transparency.backfill import backfill
+
+    backfill(op.get_bind())
     if op.get_bind().dialect.name == "postgresql":
         # the ads repository's text search; SQLite (the demo) scans instead
         op.execute(TEXT_INDEX)
