@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from adwarden import settings
 from adwarden.audit.models import AuditEvent
 from adwarden.domain.enums import (
     CampaignStatus,
@@ -297,7 +298,8 @@ def test_every_decision_sends_a_specific_complete_notice(db: Database, tmp_path:
         assert "organic posts stay up" in body
         assert "a reviewer looks at it again by" in body
         assert "Appeal free of charge" in body
-        assert "/decisions/" in body
+        public = f"{settings.public_url()}/decisions/{notice.decision_id}"
+        assert f"The statement of reasons is public at {public}" in body
         assert "<h2>The evidence</h2>" in notice.body_html
         # the same clause, another advertiser: other facts, other evidence
         other = notices[second_id].body_text

@@ -180,7 +180,8 @@ def draft_notice(session: Session, decision: Decision, clause: Clause) -> Notice
     appeal = (
         f"Appeal free of charge from this notice in your advertiser area by {deadline:%Y-%m-%d}. "
         f"A person other than the one who decided answers within {clause.appeal_sla_days} days. "
-        f"Statement of reasons: {settings.public_url()}/my/decisions/{decision.id}. "
+        f"Appeal at {settings.public_url()}/my/decisions/{decision.id}. "
+        f"The statement of reasons is public at {settings.public_url()}/decisions/{decision.id}. "
         f"The policy is public; anyone can check a set of facts against it at "
         f"{settings.public_url()}/self-check"
     )
