@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: demo test lint typecheck pytest install clean bench-screening bench-policy bench-serving
+.PHONY: demo test lint typecheck pytest install clean bench-screening bench-policy bench-serving bench-transparency
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ bench-policy: $(BENCH_STAMP)
 bench-serving: $(BENCH_STAMP)
 	command -v wrk >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q --no-install-recommends wrk)
 	$(BIN)/python bench/serving.py
+
+# search, export and proof figures over a million generated ads and decisions (~10 minutes)
+bench-transparency: $(BENCH_STAMP)
+	$(BIN)/python bench/transparency.py
