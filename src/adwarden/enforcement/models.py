@@ -18,6 +18,7 @@ class Decision(Record, Updated, Base):
     __table_args__ = (
         Index("ix_decisions_subject", "level", "subject_id", "status"),
         Index("ix_decisions_starts_at", "starts_at"),
+        Index("ix_decisions_clause_id_starts_at", "clause_id", "starts_at"),
     )
 
     level: Mapped[SubjectLevel] = mapped_column(enum_type(SubjectLevel))

@@ -140,7 +140,7 @@ def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[C
         or_(
             Campaign.status != CampaignStatus.draft,
             PostDelivery.promoted_post_id.is_not(None),
-            decided,
+            and_(Campaign.status == CampaignStatus.draft, decided),  # looked up for drafts only
         )
     ]
     if filters.advertiser or filters.text:
