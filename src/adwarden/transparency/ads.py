@@ -188,13 +188,7 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
     rows = session.execute(
         ads_query().where(*conditions).order_by(*_ORDER[filters.sort]).offset(offset).limit(limit)
     ).all()
-    counted = (
-        select(PromotedPost.id)
-        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
-        .join(Account, Account.id == PromotedPost.account_id)
-        .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
-        .where(*conditions)
-    )
+    counted = ads_query().with_only_columns(PromotedPost.id).where(*conditions)
     return Page(public_ads(session, rows, now), capped_count(session, counted), offset, limit)
 
 
