@@ -12,8 +12,22 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    LargeBinary,
+    any_,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from adwarden.domain.errors import InvalidInputError, NotFoundError
@@ -53,26 +67,50 @@ class Item:
     data: bytes  # the leaf data: canonical JSON
 
 
-def lookup(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
-    """The hashes of complete subtrees, in at most two queries."""
+def _read_statement(dialect: str) -> Any:
+    """Size, leaves and inner nodes in one statement, built once per dialect; on PostgreSQL
+    the key lists are arrays, so the SQL never changes and is prepared once per connection."""
+    if dialect == "postgresql":
+        leaves: Any = LogEntry.log_index == any_(bindparam("leaves", type_=ARRAY(BigInteger)))
+        inner: Any = LogNode.node_key == any_(bindparam("inner", type_=ARRAY(BigInteger)))
+    else:
+        leaves = LogEntry.log_index.in_(bindparam("leaves", expanding=True))
+        inner = LogNode.node_key.in_(bindparam("inner", expanding=True))
+    return union_all(
+        select(literal(0).label("tag"), LogHead.size, cast(null(), LargeBinary)),
+        select(literal(1), LogEntry.log_index, LogEntry.leaf_hash).where(leaves),
+        select(literal(2), LogNode.node_key, LogNode.hash).where(inner),
+    )
+
+
+_READ = {dialect: _read_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _read(session: Session, nodes: Iterable[Node]) -> tuple[int, dict[Node, bytes]]:
+    """The log's size and the hashes of complete subtrees, in one query: a proof is one round
+    trip to the database."""
     wanted = set(nodes)
     leaves = sorted(index for level, index in wanted if level == 0)
     inner = {node_key(node): node for node in wanted if node[0] > 0}
-    found: dict[Node, bytes] = {}
-    if leaves:
-        rows = session.connection().execute(
-            select(LogEntry.log_index, LogEntry.leaf_hash).where(LogEntry.log_index.in_(leaves))
-        )
-        found.update(((0, index), digest) for index, digest in rows)
-    if inner:
-        rows = session.connection().execute(
-            select(LogNode.node_key, LogNode.hash).where(LogNode.node_key.in_(sorted(inner)))
-        )
-        found.update((inner[key], digest) for key, digest in rows)
+    connection = session.connection()
+    size, found = 0, {}
+    rows = connection.execute(
+        _READ[connection.dialect.name], {"leaves": leaves, "inner": sorted(inner)}
+    )
+    for tag, key, digest in rows:
+        if tag == 0:
+            size = key
+        else:
+            found[(0, key) if tag == 1 else inner[key]] = digest
     missing = wanted - found.keys()
     if missing:
         raise LookupError(f"the log is missing {len(missing)} stored subtrees, e.g. {min(missing)}")
-    return found
+    return size, found
+
+
+def lookup(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
+    """The hashes of complete subtrees."""
+    return _read(session, nodes)[1]
 
 
 def append(session: Session, items: Sequence[Item], now: datetime | None = None) -> TreeHead:
@@ -163,24 +201,48 @@ def root_at(session: Session, size: int) -> bytes:
     return range_hashes([(0, size)], lambda nodes: lookup(session, nodes))[0]
 
 
-def _check_size(session: Session, size: int, name: str) -> None:
-    current = size_of(session)
+def _check_size(current: int, size: int, name: str) -> None:
     if not 0 < size <= current:
         raise InvalidInputError(f"{name} must be between 1 and the log's size, {current}", name)
 
 
-def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
-    _check_size(session, size, "tree_size")
+def _proof(
+    session: Session, ranges: Sequence[tuple[int, int]], size: int, name: str, leaf: int | None
+) -> tuple[list[bytes], bytes | None]:
+    """The hashes of `ranges` (and of leaf `leaf`) in a log at least `size` long."""
+    parts = [complete_subtrees(start, end) for start, end in ranges]
+    wanted = {node for part in parts for node in part}
+    if leaf is not None:
+        wanted.add((0, leaf))
+    try:
+        current, found = _read(session, wanted)
+    except LookupError:
+        # nodes past the log's end are missing: that the size is wrong is the error to give
+        _check_size(size_of(session), size, name)
+        raise
+    _check_size(current, size, name)
+    return [fold([found[node] for node in part]) for part in parts], (
+        None if leaf is None else found[(0, leaf)]
+    )
+
+
+def inclusion_proof_and_leaf(session: Session, index: int, size: int) -> tuple[list[bytes], bytes]:
+    """The audit path of entry `index` in the tree of `size` entries, and its leaf hash."""
     if not 0 <= index < size:
         raise InvalidInputError(f"index must be below the tree size, {size}", "index")
-    return range_hashes(inclusion_ranges(index, size), lambda nodes: lookup(session, nodes))
+    path, leaf = _proof(session, inclusion_ranges(index, size), size, "tree_size", index)
+    assert leaf is not None
+    return path, leaf
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    return inclusion_proof_and_leaf(session, index, size)[0]
 
 
 def consistency_proof(session: Session, first: int, second: int) -> list[bytes]:
-    _check_size(session, second, "second")
     if not 0 < first <= second:
         raise InvalidInputError(f"first must be between 1 and second, {second}", "first")
-    return range_hashes(consistency_ranges(first, second), lambda nodes: lookup(session, nodes))
+    return _proof(session, consistency_ranges(first, second), second, "second", None)[0]
 
 
 def entries(session: Session, start: int, end: int) -> Sequence[LogEntry]:

@@ -290,8 +290,7 @@ def inclusion_proof(
     if index is None:
         assert leaf_hash is not None
         index = log.entry_by_hash(session, bytes.fromhex(leaf_hash)).log_index
-    path = log.inclusion_proof(session, index, tree_size)
-    digest = log.entries(session, index, index + 1)[0].leaf_hash
+    path, digest = log.inclusion_proof_and_leaf(session, index, tree_size)
     _cache(response)
     return InclusionOut(
         index=index, tree_size=tree_size, leaf_hash=digest.hex(), audit_path=[p.hex() for p in path]
