@@ -142,12 +142,19 @@ class PostDelivery(Base):
     ledger rebuilds, read by the public ads repository."""
 
     __tablename__ = "post_delivery"
+    # the public ads repository walks these to sort by showing, reach or spend (ads.search)
+    __table_args__ = (
+        Index("ix_post_delivery_first_shown", "first_shown_at", "promoted_post_id"),
+        Index("ix_post_delivery_last_shown", "last_shown_at", "promoted_post_id"),
+        Index("ix_post_delivery_impressions", "impressions", "promoted_post_id"),
+        Index("ix_post_delivery_spent", "spent_micros", "promoted_post_id"),
+    )
 
     promoted_post_id: Mapped[int] = mapped_column(
         ForeignKey("promoted_posts.id"), primary_key=True, autoincrement=False
     )
     first_shown_at: Mapped[datetime] = mapped_column()
-    last_shown_at: Mapped[datetime] = mapped_column(index=True)
+    last_shown_at: Mapped[datetime] = mapped_column()
     impressions: Mapped[int] = mapped_column(BigInteger, default=0)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     spent_micros: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -41,7 +41,13 @@ from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
 from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.store.base import utcnow
-from adwarden.transparency.decisions import Page, capped_count, clauses_of, day_start
+from adwarden.transparency.decisions import (
+    COUNT_CAP,
+    Page,
+    capped_count,
+    clauses_of,
+    day_start,
+)
 from adwarden.transparency.names import named
 from adwarden.transparency.records import stamp
 
@@ -133,8 +139,13 @@ def _country_condition(session: Session, country: str) -> ColumnElement[bool]:
 def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[ColumnElement[bool]]:
     # a draft's ad is listed once it was shown or a decision was made on it; until then it
     # is the advertiser's unpublished work
-    decided = exists(
-        select(1).where(Decision.level == SubjectLevel.post, Decision.subject_id == PromotedPost.id)
+    # a scalar lookup, not EXISTS: PostgreSQL would hash every post decision to test it
+    decided = (
+        select(Decision.id)
+        .where(Decision.level == SubjectLevel.post, Decision.subject_id == PromotedPost.id)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
     )
     found: list[ColumnElement[bool]] = [
         or_(
@@ -165,12 +176,23 @@ def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[C
     return found
 
 
-_ORDER = {
-    AdSort.newest: (PromotedPost.id.desc(),),
-    AdSort.last_shown: (PostDelivery.last_shown_at.desc().nulls_last(), PromotedPost.id.desc()),
-    AdSort.impressions: (PostDelivery.impressions.desc().nulls_last(), PromotedPost.id.desc()),
-    AdSort.spend: (PostDelivery.spent_micros.desc().nulls_last(), PromotedPost.id.desc()),
+# What each sort orders shown ads by; ads never shown follow, newest first. With a date
+# range only shown ads can match, and "newest" means first shown most recently.
+_SHOWN_ORDER: dict[AdSort, Any] = {
+    AdSort.last_shown: PostDelivery.last_shown_at,
+    AdSort.impressions: PostDelivery.impressions,
+    AdSort.spend: PostDelivery.spent_micros,
 }
+
+
+def _dated(filters: AdFilters) -> bool:
+    return filters.since is not None or (filters.until is not None and filters.until < date.max)
+
+
+def _by_delivery(filters: AdFilters) -> Any:
+    if filters.sort is AdSort.newest:
+        return PostDelivery.first_shown_at if _dated(filters) else None
+    return _SHOWN_ORDER[filters.sort]
 
 
 def ads_query() -> Any:
@@ -183,13 +205,59 @@ def ads_query() -> Any:
 
 
 def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
+    """One page of matching ads. The capped count comes first because it tells which plan
+    fits: a few matches (at most COUNT_CAP) are found through their filters' indexes and
+    sorted; many are walked in the order asked for, down an index, until the page is full."""
     now = utcnow()
     conditions = ad_conditions(session, filters, now)
+    query = ads_query().where(*conditions)
+    counted = query.with_only_columns(PromotedPost.id)
+    if _dated(filters):
+        # ids follow time, so a date range's matches sit together: walk the showing dates
+        # from the range's edge, where they are, not the ids from the newest
+        edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
+        counted = counted.order_by(edge)
+    total = capped_count(session, counted)
+    metric = _by_delivery(filters)
+    if metric is not None and (_dated(filters) or total > COUNT_CAP):
+        rows = _walk_delivery(session, query, metric, offset, limit, unshown=not _dated(filters))
+    elif total <= COUNT_CAP:
+        # "+ 0" keeps the planner off walking the primary key past rows that do not match
+        newest = (PromotedPost.id + 0).desc()
+        order = (newest,) if metric is None else (metric.desc().nulls_last(), newest)
+        rows = session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
+    else:
+        rows = session.execute(
+            query.order_by(PromotedPost.id.desc()).offset(offset).limit(limit)
+        ).all()
+    return Page(public_ads(session, rows, now), total, offset, limit)
+
+
+def _walk_delivery(
+    session: Session, query: Any, metric: Any, offset: int, limit: int, *, unshown: bool
+) -> Any:
+    """Shown ads down the index on `metric`, then (`unshown`) ads never shown, newest
+    first."""
+    shown = query.where(PostDelivery.promoted_post_id.is_not(None))
     rows = session.execute(
-        ads_query().where(*conditions).order_by(*_ORDER[filters.sort]).offset(offset).limit(limit)
+        shown.order_by(metric.desc(), PromotedPost.id.desc()).offset(offset).limit(limit)
     ).all()
-    counted = ads_query().with_only_columns(PromotedPost.id).where(*conditions)
-    return Page(public_ads(session, rows, now), capped_count(session, counted), offset, limit)
+    if len(rows) == limit or not unshown:
+        return rows
+    if rows:
+        shown_total = offset + len(rows)
+    else:  # past the shown ones: how many there are decides where the others start
+        counted = shown.with_only_columns(func.count()).order_by(None)
+        shown_total = int(session.scalar(counted) or 0)
+    unshown_query = query.where(PostDelivery.promoted_post_id.is_(None))
+    return [
+        *rows,
+        *session.execute(
+            unshown_query.order_by(PromotedPost.id.desc())
+            .offset(max(0, offset - shown_total))
+            .limit(limit - len(rows))
+        ).all(),
+    ]
 
 
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
