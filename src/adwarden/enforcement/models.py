@@ -19,6 +19,17 @@ class Decision(Record, Updated, Base):
         Index("ix_decisions_subject", "level", "subject_id", "status"),
         Index("ix_decisions_starts_at", "starts_at"),
         Index("ix_decisions_clause_id_starts_at", "clause_id", "starts_at"),
+        # the public database's filters, any combination of them counted from one index
+        # (PostgreSQL skips over the leading columns a search leaves open)
+        Index(
+            "ix_decisions_filters",
+            "clause_id",
+            "automated_decision",
+            "level",
+            "status",
+            "outcome",
+            "starts_at",
+        ),
     )
 
     level: Mapped[SubjectLevel] = mapped_column(enum_type(SubjectLevel))

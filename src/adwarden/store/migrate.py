@@ -14,15 +14,22 @@ from adwarden.store.engine import normalise_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Indexes only PostgreSQL has (expression indexes the models cannot describe portably); the
-# migrations make them, and comparing the schema with the models leaves them out.
-POSTGRES_ONLY_INDEXES = frozenset({"ix_promoted_posts_text_search"})
+# What only PostgreSQL has (a text search vector and expression indexes the models cannot
+# describe portably): the migrations make them, and comparing the schema with the models
+# leaves them out.
+POSTGRES_ONLY_INDEXES = frozenset({"ix_promoted_posts_text_search", "ix_campaigns_countries"})
+POSTGRES_ONLY_COLUMNS = frozenset({("promoted_posts", "text_search")})
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
+    if type_ == "index":
+        return name not in POSTGRES_ONLY_INDEXES
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return (table, name) not in POSTGRES_ONLY_COLUMNS
+    return True
 
 
 def alembic_config(url: str) -> Config:

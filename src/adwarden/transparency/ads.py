@@ -108,15 +108,20 @@ def _running(now: datetime) -> ColumnElement[bool]:
     )
 
 
+# PostgreSQL only, and not a model column (store.migrate.POSTGRES_ONLY_COLUMNS)
+_TEXT_VECTOR: ColumnElement[Any] = literal_column("promoted_posts.text_search")
+
+
 def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
     words = re.findall(r"\w+", text.lower())
     if not words:
         return true()
     if session.get_bind().dialect.name == "postgresql":
-        # the GIN index over to_tsvector('simple', text) (migration 0009); each word a prefix
+        # the stored to_tsvector('simple', text) and its GIN index (migration 0010); each
+        # word a prefix
         query = " & ".join(f"{word}:*" for word in words)
         simple: ColumnElement[str] = literal_column("'simple'::regconfig")
-        return func.to_tsvector(simple, PromotedPost.text).op("@@")(func.to_tsquery(simple, query))
+        return _TEXT_VECTOR.op("@@")(func.to_tsquery(simple, query))
     folded = func.casefold(PromotedPost.text)  # registered on every SQLite connection
     return and_(*(folded.contains(word.casefold(), autoescape=True) for word in words))
 
@@ -219,7 +224,9 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
         counted = counted.order_by(edge)
     total = capped_count(session, counted)
     metric = _by_delivery(filters)
-    if metric is not None and (_dated(filters) or total > COUNT_CAP):
+    if total == 0:
+        rows: Sequence[Any] = []
+    elif metric is not None and (_dated(filters) or total > COUNT_CAP):
         rows = _walk_delivery(session, query, metric, offset, limit, unshown=not _dated(filters))
     elif total <= COUNT_CAP:
         # "+ 0" keeps the planner off walking the primary key past rows that do not match

@@ -130,16 +130,26 @@ def capped_count(session: Session, query: Select[Any]) -> int:
 
 
 def search(session: Session, filters: DecisionFilters, *, offset: int, limit: int) -> Page:
+    """One page of matching decisions. The capped count comes first (from the filters'
+    index) because it tells which plan fits: a few matches are fetched through that index
+    and sorted; many are walked in date order until the page is full."""
     conditions = _conditions(session, filters)
+    total = capped_count(session, select(Decision.id).where(*conditions))
     order = (
         (Decision.starts_at.desc(), Decision.id.desc())
         if filters.newest_first
         else (Decision.starts_at, Decision.id)
     )
-    rows = session.scalars(
-        select(Decision).where(*conditions).order_by(*order).offset(offset).limit(limit)
-    ).all()
-    total = capped_count(session, select(Decision.id).where(*conditions))
+    query = select(Decision)
+    if total == 0:
+        return Page([], 0, offset, limit)
+    if total <= COUNT_CAP:
+        # OFFSET 0 keeps the planner from walking the date index past rows that do not match
+        matched = select(Decision.id).where(*conditions).offset(0).subquery()
+        query = query.join(matched, matched.c.id == Decision.id)
+    else:
+        query = query.where(*conditions)
+    rows = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
     return Page(rows, total, offset, limit)
 
 

@@ -1,4 +1,7 @@
-"""ad search: post_delivery indexes to sort the ads repository by showing, reach and spend
+"""public search: post_delivery indexes to sort the ads repository by showing, reach and
+spend; one index over the decisions database's filters; on PostgreSQL, ad texts' search
+vectors stored (an index walk reads them instead of computing each) and campaigns' countries
+indexed (which also gives the planner their statistics)
 
 Revision ID: 0010_ad_search
 Revises: 0009_transparency
@@ -22,7 +25,28 @@ INDEXES = {
 }
 
 
+DECISION_FILTERS = ["clause_id", "automated_decision", "level", "status", "outcome", "starts_at"]
+
+
+TEXT_VECTOR = (  # store.migrate.POSTGRES_ONLY_COLUMNS and POSTGRES_ONLY_INDEXES
+    "ALTER TABLE promoted_posts ADD COLUMN text_search tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+    "CREATE INDEX ix_promoted_posts_text_search ON promoted_posts USING gin (text_search)",
+    "CREATE INDEX ix_campaigns_countries ON campaigns USING gin ((countries::jsonb))",
+)
+TEXT_INDEX_0009 = (
+    "CREATE INDEX ix_promoted_posts_text_search ON promoted_posts "
+    "USING gin (to_tsvector('simple', text))"
+)
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_promoted_posts_text_search")
+        for statement in TEXT_VECTOR:
+            op.execute(statement)
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.create_index("ix_decisions_filters", DECISION_FILTERS, unique=False)
     with op.batch_alter_table("post_delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_post_delivery_last_shown_at")
         for name, columns in INDEXES.items():
@@ -30,7 +54,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_campaigns_countries")
+        op.execute("DROP INDEX ix_promoted_posts_text_search")
+        op.execute("ALTER TABLE promoted_posts DROP COLUMN text_search")
+        op.execute(TEXT_INDEX_0009)
     with op.batch_alter_table("post_delivery", schema=None) as batch_op:
         for name in INDEXES:
             batch_op.drop_index(name)
         batch_op.create_index("ix_post_delivery_last_shown_at", ["last_shown_at"], unique=False)
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.drop_index("ix_decisions_filters")
