@@ -29,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -36,7 +37,6 @@ from sqlalchemy.orm import Session
 from adwarden import settings
 from adwarden.domain.enums import CampaignStatus, DecisionStatus, PromotedPostStatus, SubjectLevel
 from adwarden.enforcement.models import Decision
-from adwarden.policy.models import PolicyVersion
 from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
 from adwarden.serving.money import MICROS_PER_CENT
@@ -45,8 +45,8 @@ from adwarden.transparency.decisions import (
     COUNT_CAP,
     Page,
     capped_count,
-    clauses_of,
     day_start,
+    versions_by_id,
 )
 from adwarden.transparency.names import named
 from adwarden.transparency.records import stamp
@@ -117,9 +117,10 @@ def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
     if not words:
         return true()
     if session.get_bind().dialect.name == "postgresql":
-        # the stored to_tsvector('simple', text) and its GIN index (migration 0010); each
-        # word a prefix
-        query = " & ".join(f"{word}:*" for word in words)
+        # the stored to_tsvector('simple', text) and its GIN index (migration 0010); the last
+        # word may be one being typed, so it is a prefix; whole words before it let the index
+        # skip through a common word's entries instead of reading them all
+        query = " & ".join([*words[:-1], f"{words[-1]}:*"])
         simple: ColumnElement[str] = literal_column("'simple'::regconfig")
         return _TEXT_VECTOR.op("@@")(func.to_tsquery(simple, query))
     folded = func.casefold(PromotedPost.text)  # registered on every SQLite connection
@@ -209,58 +210,138 @@ def ads_query() -> Any:
     )
 
 
+def with_names(query: Any) -> Any:
+    """`query` (from `ads_query`) with each ad's advertiser's name, for `public_ads`."""
+    return query.add_columns(Advertiser.name).join(
+        Advertiser, Advertiser.id == Campaign.advertiser_id
+    )
+
+
+# How far a walk down an index goes first, in rows per row of the page: walking is the
+# quickest way to a page while at least one row in WALK_BUDGET matches. Past that, up to
+# SORT_CAP matches are fetched through their filters' own indexes and sorted; more than that
+# are walked to the end of the page, however far.
+WALK_BUDGET = 200
+SORT_CAP = 1_000
+
+
 def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
-    """One page of matching ads. The capped count comes first because it tells which plan
-    fits: a few matches (at most COUNT_CAP) are found through their filters' indexes and
-    sorted; many are walked in the order asked for, down an index, until the page is full."""
+    """One page of matching ads. The capped count comes first. Many matches are walked in
+    the order asked for, down an index, for as long as they come often enough to fill the
+    page soon; otherwise (and for a few matches) they are found through their filters' own
+    indexes and sorted."""
     now = utcnow()
     conditions = ad_conditions(session, filters, now)
     query = ads_query().where(*conditions)
     counted = query.with_only_columns(PromotedPost.id)
-    if _dated(filters):
+    dated = _dated(filters)
+    if dated:
         # ids follow time, so a date range's matches sit together: walk the showing dates
         # from the range's edge, where they are, not the ids from the newest
         edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
         counted = counted.order_by(edge)
     total = capped_count(session, counted)
     metric = _by_delivery(filters)
+    query = with_names(query)
+    rows: Sequence[Any] | None = None
     if total == 0:
-        rows: Sequence[Any] = []
-    elif metric is not None and (_dated(filters) or total > COUNT_CAP):
-        rows = _walk_delivery(session, query, metric, offset, limit, unshown=not _dated(filters))
-    elif total <= COUNT_CAP:
-        # "+ 0" keeps the planner off walking the primary key past rows that do not match
-        newest = (PromotedPost.id + 0).desc()
-        order = (newest,) if metric is None else (metric.desc().nulls_last(), newest)
-        rows = session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
+        rows = []
+    elif dated:  # no ad that was never shown matches
+        rows = _walk_shown(session, query, metric, offset, limit, budget=None, unshown=False)
     else:
-        rows = session.execute(
-            query.order_by(PromotedPost.id.desc()).offset(offset).limit(limit)
-        ).all()
+        if total > COUNT_CAP:
+            rows = _walk(session, query, metric, offset, limit, WALK_BUDGET * (offset + limit))
+        if rows is None:
+            rows = _sorted(session, query, metric, offset, limit)
+        if rows is None:
+            rows = _walk(session, query, metric, offset, limit, None)
+    assert rows is not None
     return Page(public_ads(session, rows, now), total, offset, limit)
 
 
-def _walk_delivery(
-    session: Session, query: Any, metric: Any, offset: int, limit: int, *, unshown: bool
-) -> Any:
-    """Shown ads down the index on `metric`, then (`unshown`) ads never shown, newest
-    first."""
-    shown = query.where(PostDelivery.promoted_post_id.is_not(None))
+def _sorted(
+    session: Session, query: Any, metric: Any, offset: int, limit: int
+) -> Sequence[Any] | None:
+    """The page, if at most SORT_CAP ads match: fetched through the filters' own indexes and
+    sorted; None if more match."""
+    columns = [PromotedPost.id.label("id")]
+    if metric is not None:
+        columns.append(metric.label("metric"))
+    matched = query.with_only_columns(*columns).limit(SORT_CAP + 1).subquery()
+    ordered = [matched.c.id.desc()]
+    if metric is not None:
+        ordered.insert(0, matched.c.metric.desc().nulls_last())
+    page = session.execute(
+        select(matched.c.id, func.count().over()).order_by(*ordered).offset(offset).limit(limit)
+    ).all()
+    if page and page[0][1] > SORT_CAP:
+        return None
+    ids = [row[0] for row in page]
+    by_id = {row[0].id: row for row in session.execute(query.where(PromotedPost.id.in_(ids)))}
+    return [by_id[ad_id] for ad_id in ids]
+
+
+def _walk(
+    session: Session, query: Any, metric: Any, offset: int, limit: int, budget: int | None
+) -> Sequence[Any] | None:
+    if metric is None:
+        return _walk_newest(session, query, offset, limit, budget)
+    return _walk_shown(session, query, metric, offset, limit, budget=budget)
+
+
+def _walk_newest(
+    session: Session, query: Any, offset: int, limit: int, budget: int | None
+) -> Sequence[Any] | None:
+    """The page, from the newest `budget` ads (or all); None if they do not hold it."""
+    edge = None
+    if budget is not None:
+        edge = session.scalar(
+            select(PromotedPost.id).order_by(PromotedPost.id.desc()).offset(budget).limit(1)
+        )
+    bounded = query if edge is None else query.where(PromotedPost.id > edge)
     rows = session.execute(
-        shown.order_by(metric.desc(), PromotedPost.id.desc()).offset(offset).limit(limit)
+        bounded.order_by(PromotedPost.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return rows if len(rows) == limit or edge is None else None
+
+
+def _walk_shown(
+    session: Session,
+    query: Any,
+    metric: Any,
+    offset: int,
+    limit: int,
+    *,
+    budget: int | None,
+    unshown: bool = True,
+) -> Sequence[Any] | None:
+    """Shown ads down the index on `metric` (within the first `budget` shown, or all), then
+    ads never shown, newest first. None if the budget ran out before the page was full."""
+    shown = query.where(PostDelivery.promoted_post_id.is_not(None))
+    key = (metric, PostDelivery.promoted_post_id)
+    edge = None
+    if budget is not None:
+        edge = session.execute(
+            select(*key).order_by(*(column.desc() for column in key)).offset(budget).limit(1)
+        ).first()
+    bounded = shown if edge is None else shown.where(tuple_(*key) > tuple_(*edge))
+    rows = session.execute(
+        bounded.order_by(*(column.desc() for column in key)).offset(offset).limit(limit)
     ).all()
     if len(rows) == limit or not unshown:
         return rows
+    if edge is not None:
+        return None
     if rows:
         shown_total = offset + len(rows)
     else:  # past the shown ones: how many there are decides where the others start
         counted = shown.with_only_columns(func.count()).order_by(None)
         shown_total = int(session.scalar(counted) or 0)
-    unshown_query = query.where(PostDelivery.promoted_post_id.is_(None))
+    never_shown = query.where(PostDelivery.promoted_post_id.is_(None))
     return [
         *rows,
         *session.execute(
-            unshown_query.order_by(PromotedPost.id.desc())
+            never_shown.order_by(PromotedPost.id.desc())
             .offset(max(0, offset - shown_total))
             .limit(limit - len(rows))
         ).all(),
@@ -269,7 +350,7 @@ def _walk_delivery(
 
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
     rows = session.execute(
-        ads_query().where(
+        with_names(ads_query()).where(
             PromotedPost.id == ad_id, ad_conditions(session, AdFilters(), utcnow())[0]
         )
     ).all()
@@ -375,17 +456,30 @@ class PublicAd:
         }
 
 
+_DECISION_COLUMNS = (
+    Decision.id,
+    Decision.level,
+    Decision.subject_id,
+    Decision.clause_id,
+    Decision.outcome,
+    Decision.status,
+    Decision.policy_version_id,
+)
+
+
 def _decisions_on(
     session: Session, rows: Sequence[Any]
-) -> dict[tuple[SubjectLevel, int], list[Decision]]:
+) -> dict[tuple[SubjectLevel, int], list[Any]]:
+    """What an ad lists of each decision on it, its campaign, account or advertiser: only the
+    columns it shows (a decision's facts and evidence are its own page's)."""
     subjects = {
         SubjectLevel.post: {row[0].id for row in rows},
         SubjectLevel.campaign: {row[1].id for row in rows},
         SubjectLevel.account: {row[2].id for row in rows},
         SubjectLevel.advertiser: {row[1].advertiser_id for row in rows},
     }
-    found: dict[tuple[SubjectLevel, int], list[Decision]] = {}
-    query = select(Decision).where(
+    found: dict[tuple[SubjectLevel, int], list[Any]] = {}
+    query = select(*_DECISION_COLUMNS).where(
         or_(
             *(
                 and_(Decision.level == lvl, Decision.subject_id.in_(ids))
@@ -393,29 +487,21 @@ def _decisions_on(
             )
         )
     )
-    for decision in session.scalars(query.order_by(Decision.starts_at, Decision.id)):
+    for decision in session.execute(query.order_by(Decision.starts_at, Decision.id)):
         found.setdefault((decision.level, decision.subject_id), []).append(decision)
     return found
 
 
 def public_ads(session: Session, rows: Sequence[Any], now: datetime) -> list[PublicAd]:
+    """`rows`: (post, campaign, account, delivery, advertiser name), as `with_names` selects."""
     if not rows:
         return []
     decisions = _decisions_on(session, rows)
-    names = dict(
-        session.execute(
-            select(Advertiser.id, Advertiser.name).where(
-                Advertiser.id.in_({row[1].advertiser_id for row in rows})
-            )
-        ).all()
+    versions = versions_by_id(
+        session, {d.policy_version_id for found in decisions.values() for d in found}
     )
-    version_ids = {d.policy_version_id for found in decisions.values() for d in found}
-    versions = {
-        v.id: v
-        for v in session.scalars(select(PolicyVersion).where(PolicyVersion.id.in_(version_ids)))
-    }
     ads = []
-    for post, campaign, account, delivery in rows:
+    for post, campaign, account, delivery, advertiser_name in rows:
         touching = [
             *decisions.get((SubjectLevel.advertiser, campaign.advertiser_id), []),
             *decisions.get((SubjectLevel.account, account.id), []),
@@ -424,7 +510,7 @@ def public_ads(session: Session, rows: Sequence[Any], now: datetime) -> list[Pub
         ]
         listed = []
         for decision in touching:
-            clause = clauses_of(versions[decision.policy_version_id])[decision.clause_id]
+            clause = versions[decision.policy_version_id].clauses[decision.clause_id]
             active = decision.status is DecisionStatus.active
             listed.append(
                 AdDecision(
@@ -442,7 +528,7 @@ def public_ads(session: Session, rows: Sequence[Any], now: datetime) -> list[Pub
                 post=post,
                 campaign=campaign,
                 account=account,
-                advertiser_name=names[campaign.advertiser_id],
+                advertiser_name=advertiser_name,
                 delivery=delivery,
                 status=_status_of(post, campaign, account, now),
                 decisions=listed,

@@ -7,7 +7,7 @@ it stood in its policy version, the DSA statement fields, and its appeals and th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -47,7 +47,7 @@ from adwarden.transparency.records import (
 # Counting every match of a broad filter over millions of rows costs more than the page
 # (make bench-transparency); past this many, a total reads "more than", and the rest is in
 # the bulk exports.
-COUNT_CAP = 1_000
+COUNT_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -80,22 +80,48 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-_CLAUSES: dict[tuple[int, str], dict[str, Clause]] = {}
+@dataclass(frozen=True)
+class Version:
+    """A published policy version as the public pages cite it."""
+
+    id: int
+    number: int
+    clauses: dict[str, Clause]
+
+
+_VERSIONS: dict[tuple[int, str], Version] = {}
 
 
 def clauses_of(version: PolicyVersion) -> dict[str, Clause]:
     """A version's clauses by id; versions never change, so each is compiled once."""
     key = (version.id, version.content_hash)
-    if key not in _CLAUSES:
-        _CLAUSES[key] = {item.clause.id: item.clause for item in policy_of(version).clauses}
-    return _CLAUSES[key]
+    if key not in _VERSIONS:
+        clauses = {item.clause.id: item.clause for item in policy_of(version).clauses}
+        _VERSIONS[key] = Version(version.id, version.number, clauses)
+    return _VERSIONS[key].clauses
+
+
+def versions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Version]:
+    """The versions `ids`; a document is read and compiled only the first time its version
+    (id and content hash: a process may see more than one database) is asked for."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    keys = session.execute(
+        select(PolicyVersion.id, PolicyVersion.content_hash).where(PolicyVersion.id.in_(wanted))
+    ).all()
+    unknown = [version_id for version_id, digest in keys if (version_id, digest) not in _VERSIONS]
+    if unknown:
+        for version in session.scalars(select(PolicyVersion).where(PolicyVersion.id.in_(unknown))):
+            clauses_of(version)
+    return {version_id: _VERSIONS[(version_id, digest)] for version_id, digest in keys}
 
 
 def _ground_condition(session: Session, ground: GroundKind) -> ColumnElement[bool]:
     pairs = [
         and_(Decision.policy_version_id == version.id, Decision.clause_id == clause.id)
-        for version in session.scalars(select(PolicyVersion))
-        for clause in clauses_of(version).values()
+        for version in versions_by_id(session, session.scalars(select(PolicyVersion.id))).values()
+        for clause in version.clauses.values()
         if clause.ground.kind is ground
     ]
     return or_(*pairs) if pairs else false()
@@ -124,8 +150,9 @@ def _conditions(session: Session, filters: DecisionFilters) -> list[ColumnElemen
     return found
 
 
-def capped_count(session: Session, query: Select[Any]) -> int:
-    limited = query.limit(COUNT_CAP + 1).subquery()
+def capped_count(session: Session, query: Select[Any], cap: int = COUNT_CAP) -> int:
+    """How many rows `query` gives, counted up to `cap + 1`."""
+    limited = query.limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(limited)) or 0)
 
 
@@ -308,14 +335,7 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
             select(Advertiser).where(Advertiser.id.in_({d.advertiser_id for d in decisions}))
         )
     }
-    versions = {
-        row.id: row
-        for row in session.scalars(
-            select(PolicyVersion).where(
-                PolicyVersion.id.in_({d.policy_version_id for d in decisions})
-            )
-        )
-    }
+    versions = versions_by_id(session, {d.policy_version_id for d in decisions})
     appeals: dict[int, list[Appeal]] = {}
     for appeal in session.scalars(
         select(Appeal).where(Appeal.decision_id.in_(ids)).order_by(Appeal.filed_at)
@@ -328,7 +348,7 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
     views = []
     for decision in decisions:
         version = versions[decision.policy_version_id]
-        clause = clauses_of(version)[decision.clause_id]
+        clause = version.clauses[decision.clause_id]
         advertiser = advertisers[decision.advertiser_id]
         organisation = advertiser.kind is AdvertiserKind.organization
         clause_path = f"/policy/v{version.number}#clause-{clause.id}"

@@ -22,7 +22,14 @@ from adwarden.enforcement.models import Decision
 from adwarden.serving.models import PromotedPost
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
-from adwarden.transparency.ads import AdFilters, PublicAd, ad_conditions, ads_query, public_ads
+from adwarden.transparency.ads import (
+    AdFilters,
+    PublicAd,
+    ad_conditions,
+    ads_query,
+    public_ads,
+    with_names,
+)
 from adwarden.transparency.decisions import PublicDecision, public_decisions
 
 BATCH = 2_000
@@ -149,7 +156,7 @@ def _decisions_after(session: Session, after: int, size: int) -> list[PublicDeci
 def _ads_after(session: Session, after: int, size: int) -> list[PublicAd]:
     now = utcnow()
     rows = session.execute(
-        ads_query()
+        with_names(ads_query())
         .where(PromotedPost.id > after, *ad_conditions(session, AdFilters(), now))
         .order_by(PromotedPost.id)
         .limit(size)
