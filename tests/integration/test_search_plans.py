@@ -1,0 +1,208 @@
+"""The public searches choose a plan by how many rows match and where they sit: a count,
+then a walk down an index within a budget, or the matches sorted, or a walk to the end.
+Each plan must give the page the plain rule gives: these tables are big enough for every
+plan to run, and every page is checked against the rule computed here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+
+from adwarden.domain.enums import CampaignStatus, DecisionStatus, PromotedPostStatus
+from adwarden.enforcement.models import Decision
+from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
+from adwarden.store.base import utcnow
+from adwarden.store.engine import Database
+from adwarden.transparency import ads, decisions
+from adwarden.transparency.ads import SORT_CAP, WALK_BUDGET, AdFilters, AdSort
+from adwarden.transparency.decisions import COUNT_CAP, DecisionFilters
+from support import make_decision, make_tenant, publish_default_policy
+
+PAGE = 25
+POSTS = WALK_BUDGET * PAGE + 2_500  # the oldest lie past the first walk's budget
+# (word, which posts carry it): where its matches sit decides the plan that finds them
+WORDS = {
+    "bloom": lambda n: True,  # everywhere: walked
+    "tulip": lambda n: n % 10 == 0,  # one in ten: walked within the budget
+    "heirloom": lambda n: n <= 300,  # a few hundred, all old: the budget runs out, sorted
+    "perennial": lambda n: n <= 1_200,  # more than SORT_CAP, all old: walked to the end
+    "orchid": lambda n: n % 97 == 0,  # fewer than COUNT_CAP: sorted
+    "cactus": lambda n: False,  # none: nothing fetched
+}
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    words: frozenset[str]
+    spent: int | None  # None: never shown
+    first_shown_days_ago: int | None
+
+
+@pytest.fixture
+def posts(db: Database) -> list[Post]:
+    publish_default_policy(db)
+    tenant = make_tenant(db, "Plantly")
+    now = utcnow()
+    with db.engine.begin() as connection:
+        campaign_id = connection.execute(
+            insert(Campaign).returning(Campaign.id),
+            {
+                "advertiser_id": tenant.advertiser_id,
+                "name": "Garden season",
+                "currency": "EUR",
+                "daily_budget_cents": 10_000,
+                "lifetime_budget_cents": 1_000_000,
+                "bid_cpm_cents": 300,
+                "keywords": [],
+                "countries": [],
+                "status": CampaignStatus.active,
+                "held": False,
+                "spent_micros": 0,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
+        first = None
+        made: list[Post] = []
+        for n in range(1, POSTS + 1):
+            words = frozenset(word for word, carries in WORDS.items() if carries(n))
+            post_id = connection.execute(
+                insert(PromotedPost).returning(PromotedPost.id),
+                {
+                    "campaign_id": campaign_id,
+                    "account_id": tenant.account_id,
+                    "text": " ".join(sorted(words)) + f" number {n}",
+                    "landing_url": None,
+                    "status": PromotedPostStatus.active,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            ).scalar_one()
+            first = first or post_id
+            shown = n % 5 != 0
+            # older posts drew less and were first shown earlier; spend ties are broken by id
+            spent = n // 4 if shown else None
+            days_ago = (POSTS - n) // 10 if shown else None
+            made.append(Post(post_id, words, spent, days_ago))
+        connection.execute(
+            insert(PostDelivery),
+            [
+                {
+                    "promoted_post_id": post.id,
+                    "first_shown_at": now - timedelta(days=post.first_shown_days_ago),
+                    "last_shown_at": now - timedelta(days=post.first_shown_days_ago - 1),
+                    "impressions": post.spent * 10,
+                    "clicks": 0,
+                    "spent_micros": post.spent,
+                }
+                for post in made
+                if post.spent is not None and post.first_shown_days_ago is not None
+            ],
+        )
+    return made
+
+
+def expected(posts: list[Post], word: str, sort: AdSort) -> list[int]:
+    found = [post for post in posts if word in post.words]
+    if sort is AdSort.newest:
+        return [post.id for post in sorted(found, key=lambda p: -p.id)]
+    shown = sorted(
+        (post for post in found if post.spent is not None),
+        key=lambda p: (-(p.spent or 0), -p.id),
+    )
+    never = sorted((post for post in found if post.spent is None), key=lambda p: -p.id)
+    return [post.id for post in shown + never]
+
+
+def page_ids(db: Database, filters: Any, offset: int) -> tuple[list[int], int]:
+    with db.sessions() as session:
+        if isinstance(filters, AdFilters):
+            found = ads.search(session, filters, offset=offset, limit=PAGE)
+            return [ad.post.id for ad in found.items], found.total
+        page = decisions.search(session, filters, offset=offset, limit=PAGE)
+        return [decision.id for decision in page.items], page.total
+
+
+@pytest.mark.parametrize("sort", [AdSort.newest, AdSort.spend])
+@pytest.mark.parametrize("word", list(WORDS))
+def test_every_plan_gives_the_page_the_rule_gives(
+    db: Database, posts: list[Post], word: str, sort: AdSort
+) -> None:
+    want = expected(posts, word, sort)
+    shown = sum(1 for post in posts if word in post.words and post.spent is not None)
+    # the first page, a page straddling the last shown ad and the first never shown, the last
+    offsets = sorted({0, max(0, shown - PAGE // 2), max(0, len(want) - PAGE // 2)})
+    for offset in offsets:
+        got, total = page_ids(db, AdFilters(text=word, sort=sort), offset)
+        assert got == want[offset : offset + PAGE], (word, sort, offset)
+        assert total == min(len(want), COUNT_CAP + 1)
+    assert word != "perennial" or len(want) > SORT_CAP
+
+
+def test_a_date_range_walks_first_showings_newest_first(db: Database, posts: list[Post]) -> None:
+    since, until = utcnow().date() - timedelta(days=120), utcnow().date() - timedelta(days=60)
+    found = [
+        post
+        for post in posts
+        if post.first_shown_days_ago is not None
+        and (utcnow() - timedelta(days=post.first_shown_days_ago)).date() <= until
+        and (utcnow() - timedelta(days=post.first_shown_days_ago - 1)).date() >= since
+    ]
+    want = [post.id for post in sorted(found, key=lambda p: (p.first_shown_days_ago or 0, -p.id))]
+    for offset in (0, 300):
+        got, _ = page_ids(db, AdFilters(since=since, until=until), offset)
+        assert got == want[offset : offset + PAGE]
+
+
+def test_decision_plans_count_fetch_or_walk(db: Database) -> None:
+    publish_default_policy(db)
+    tenant = make_tenant(db, "Seedly")
+    model = make_decision(db, tenant)
+    with db.sessions() as session:
+        row = session.execute(select(Decision.__table__).where(Decision.id == model)).one()
+    template = {key: value for key, value in row._mapping.items() if key != "id"}
+    serial = count()
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(Decision),
+            [
+                {
+                    **template,
+                    "clause_id": clause,
+                    "automated_decision": automated,
+                    "status": DecisionStatus.active,
+                    "starts_at": template["starts_at"] - timedelta(hours=next(serial) % 97),
+                }
+                for clause, automated, copies in (("6.1", False, 300), ("5.1", True, 40))
+                for _ in range(copies)
+            ],
+        )
+    with db.sessions() as session:
+        every = session.execute(
+            select(Decision.id, Decision.clause_id, Decision.automated_decision, Decision.starts_at)
+        ).all()
+
+    def rule(clause: str, automated: bool | None, newest: bool) -> list[int]:
+        found = [
+            d
+            for d in every
+            if d.clause_id == clause and (automated is None or d.automated_decision == automated)
+        ]
+        ordered = sorted(found, key=lambda d: (d.starts_at, d.id), reverse=newest)
+        return [d.id for d in ordered]
+
+    cases = [("6.1", None), ("5.1", None), ("5.1", True), ("6.1", True)]
+    for clause, automated in cases:
+        for newest in (True, False):
+            want = rule(clause, automated, newest)
+            filters = DecisionFilters(clause=clause, automated=automated, newest_first=newest)
+            for offset in (0, 30):
+                got, total = page_ids(db, filters, offset)
+                assert got == want[offset : offset + PAGE], (clause, automated, newest, offset)
+                assert total == min(len(want), COUNT_CAP + 1)
