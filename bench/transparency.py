@@ -63,6 +63,7 @@ from adwarden.enforcement.models import Decision
 from adwarden.store.engine import Database
 from adwarden.store.migrate import upgrade
 from adwarden.transparency import log, merkle
+from adwarden.transparency.decisions import COUNT_AHEAD
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import STATEMENT, decision_record, leaf_data
 
@@ -76,7 +77,7 @@ EXPORT_ROWS = max(2_000, round(70_000 * min(1.0, SCALE * 5)))
 PROOFS = 1_000
 PROOFS_NAIVE = 5
 PAGE = 25
-COUNT_CAP = 10_000
+COUNT_CAP = COUNT_AHEAD  # the same count as adwarden's, for the first page
 SPAWN = multiprocessing.get_context("spawn")
 
 TARGET_SEARCH_P99_MS = 100.0

@@ -20,7 +20,7 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import ads, decisions
 from adwarden.transparency.ads import SORT_CAP, WALK_BUDGET, AdFilters, AdSort
-from adwarden.transparency.decisions import COUNT_CAP, DecisionFilters
+from adwarden.transparency.decisions import DecisionFilters, count_cap
 from support import make_decision, make_tenant, publish_default_policy
 
 PAGE = 25
@@ -31,7 +31,7 @@ WORDS = {
     "tulip": lambda n: n % 10 == 0,  # one in ten: walked within the budget
     "heirloom": lambda n: n <= 300,  # a few hundred, all old: the budget runs out, sorted
     "perennial": lambda n: n <= 1_200,  # more than SORT_CAP, all old: walked to the end
-    "orchid": lambda n: n % 97 == 0,  # fewer than COUNT_CAP: sorted
+    "orchid": lambda n: n % 97 == 0,  # fewer than COUNT_AHEAD: sorted
     "cactus": lambda n: False,  # none: nothing fetched
 }
 
@@ -141,7 +141,7 @@ def test_every_plan_gives_the_page_the_rule_gives(
     for offset in offsets:
         got, total = page_ids(db, AdFilters(text=word, sort=sort), offset)
         assert got == want[offset : offset + PAGE], (word, sort, offset)
-        assert total == min(len(want), COUNT_CAP + 1)
+        assert total == min(len(want), count_cap(offset) + 1)
     assert word != "perennial" or len(want) > SORT_CAP
 
 
@@ -205,4 +205,4 @@ def test_decision_plans_count_fetch_or_walk(db: Database) -> None:
             for offset in (0, 30):
                 got, total = page_ids(db, filters, offset)
                 assert got == want[offset : offset + PAGE], (clause, automated, newest, offset)
-                assert total == min(len(want), COUNT_CAP + 1)
+                assert total == min(len(want), count_cap(offset) + 1)

@@ -42,9 +42,9 @@ from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
 from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.store.base import utcnow
 from adwarden.transparency.decisions import (
-    COUNT_CAP,
     Page,
     capped_count,
+    count_cap,
     day_start,
     versions_by_id,
 )
@@ -240,7 +240,7 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
         # from the range's edge, where they are, not the ids from the newest
         edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
         counted = counted.order_by(edge)
-    total = capped_count(session, counted)
+    total = capped_count(session, counted, count_cap(offset))
     metric = _by_delivery(filters)
     query = with_names(query)
     rows: Sequence[Any] | None = None
@@ -249,7 +249,7 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
     elif dated:  # no ad that was never shown matches
         rows = _walk_shown(session, query, metric, offset, limit, budget=None, unshown=False)
     else:
-        if total > COUNT_CAP:
+        if total > count_cap(offset):
             rows = _walk(session, query, metric, offset, limit, WALK_BUDGET * (offset + limit))
         if rows is None:
             rows = _sorted(session, query, metric, offset, limit)
@@ -263,7 +263,9 @@ def _sorted(
     session: Session, query: Any, metric: Any, offset: int, limit: int
 ) -> Sequence[Any] | None:
     """The page, if at most SORT_CAP ads match: fetched through the filters' own indexes and
-    sorted; None if more match."""
+    sorted; None if more match, or the page reaches past SORT_CAP."""
+    if offset + limit > SORT_CAP:
+        return None
     columns = [PromotedPost.id.label("id")]
     if metric is not None:
         columns.append(metric.label("metric"))

@@ -45,9 +45,15 @@ from adwarden.transparency.records import (
 )
 
 # Counting every match of a broad filter over millions of rows costs more than the page
-# (make bench-transparency); past this many, a total reads "more than", and the rest is in
-# the bulk exports.
-COUNT_CAP = 100
+# (make bench-transparency): matches are counted to COUNT_AHEAD past the page's start, so a
+# total reads "more than" until the reader comes near it. Searches page to SEARCH_DEPTH; the
+# rest is in the bulk exports.
+COUNT_AHEAD = 100
+SEARCH_DEPTH = 1_000
+
+
+def count_cap(offset: int) -> int:
+    return offset + COUNT_AHEAD
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,22 @@ class DecisionFilters:
 @dataclass(frozen=True)
 class Page:
     items: Sequence[Any]
-    total: int  # capped at COUNT_CAP + 1: "more than COUNT_CAP"
+    total: int  # counted to count_cap(offset) + 1: "more than" the cap
     offset: int
     limit: int
 
     @property
+    def cap(self) -> int:
+        return count_cap(self.offset)
+
+    @property
     def more_than_cap(self) -> bool:
-        return self.total > COUNT_CAP
+        return self.total > self.cap
+
+    @property
+    def shown_total(self) -> int:
+        """The total to show: the count, or the cap it went past."""
+        return min(self.total, self.cap)
 
 
 def day_start(day: date) -> datetime:
@@ -150,7 +165,7 @@ def _conditions(session: Session, filters: DecisionFilters) -> list[ColumnElemen
     return found
 
 
-def capped_count(session: Session, query: Select[Any], cap: int = COUNT_CAP) -> int:
+def capped_count(session: Session, query: Select[Any], cap: int) -> int:
     """How many rows `query` gives, counted up to `cap + 1`."""
     limited = query.limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(limited)) or 0)
@@ -161,7 +176,7 @@ def search(session: Session, filters: DecisionFilters, *, offset: int, limit: in
     index) because it tells which plan fits: a few matches are fetched through that index
     and sorted; many are walked in date order until the page is full."""
     conditions = _conditions(session, filters)
-    total = capped_count(session, select(Decision.id).where(*conditions))
+    total = capped_count(session, select(Decision.id).where(*conditions), count_cap(offset))
     order = (
         (Decision.starts_at.desc(), Decision.id.desc())
         if filters.newest_first
@@ -170,7 +185,7 @@ def search(session: Session, filters: DecisionFilters, *, offset: int, limit: in
     query = select(Decision)
     if total == 0:
         return Page([], 0, offset, limit)
-    if total <= COUNT_CAP:
+    if total <= count_cap(offset):
         # OFFSET 0 keeps the planner from walking the date index past rows that do not match
         matched = select(Decision.id).where(*conditions).offset(0).subquery()
         query = query.join(matched, matched.c.id == Decision.id)

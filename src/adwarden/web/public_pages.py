@@ -96,13 +96,13 @@ def ads_page(request: Request, session: DbSession) -> Response:
     }
     if form.errors:
         return public_page(request, "public/ads.html", {**context, "ads": [], "page": None}, 422)
-    offset = min(offset_of(request), decision_database.COUNT_CAP)
+    offset = min(offset_of(request), decision_database.SEARCH_DEPTH)
     filters = ad_repository.AdFilters(
         advertiser, text, country if not form.errors.get("country") else None, since, until,
         ad_status, sort,
     )  # fmt: skip
     found = ad_repository.search(session, filters, offset=offset, limit=PAGE_SIZE)
-    page = Pager(request, offset, min(found.total, decision_database.COUNT_CAP))
+    page = Pager(request, offset, found.shown_total)
     return public_page(
         request,
         "public/ads.html",
@@ -153,10 +153,10 @@ def decisions_page(request: Request, session: DbSession) -> Response:
         None if automated_value is None else automated_value == "yes", decision_status,
         since, until,
     )  # fmt: skip
-    offset = min(offset_of(request), decision_database.COUNT_CAP)
+    offset = min(offset_of(request), decision_database.SEARCH_DEPTH)
     found = decision_database.search(session, filters, offset=offset, limit=PAGE_SIZE)
     views = decision_database.public_decisions(session, found.items)
-    page = Pager(request, offset, min(found.total, decision_database.COUNT_CAP))
+    page = Pager(request, offset, found.shown_total)
     return public_page(
         request,
         "public/decisions.html",

@@ -35,7 +35,7 @@ INVALID: dict[int | str, dict[str, Any]] = {
 }
 
 PublicOffset = Annotated[
-    int, Query(ge=0, le=decision_database.COUNT_CAP, description="results to skip")
+    int, Query(ge=0, le=decision_database.SEARCH_DEPTH, description="results to skip")
 ]
 PublicLimit = Annotated[int, Query(ge=1, le=100, description="results per page")]
 Name = Annotated[str | None, Query(max_length=200, description="advertiser name, any script")]
@@ -45,7 +45,7 @@ class ResultPage(BaseModel):
     items: list[dict[str, Any]]
     total: int = Field(description="matches, counted up to total_cap")
     total_is_lower_bound: bool = Field(description="true when there are more than total_cap")
-    total_cap: int
+    total_cap: int = Field(description="offset + 100: matches are counted a little ahead")
     offset: int
     limit: int
 
@@ -57,9 +57,9 @@ def _cache(response: Response) -> None:
 def _page(found: decision_database.Page, items: list[dict[str, Any]]) -> ResultPage:
     return ResultPage(
         items=items,
-        total=min(found.total, decision_database.COUNT_CAP),
+        total=found.shown_total,
         total_is_lower_bound=found.more_than_cap,
-        total_cap=decision_database.COUNT_CAP,
+        total_cap=found.cap,
         offset=found.offset,
         limit=found.limit,
     )
