@@ -410,9 +410,10 @@ class PublicAd:
     def as_json(self) -> dict[str, Any]:
         withheld = self.withheld_by
         campaign = self.campaign
+        base = settings.public_url()
         return {
             "id": self.post.id,
-            "url": settings.public_url() + self.path,
+            "url": base + self.path,
             "status": self.status.value,
             # Article 39(3): a removed ad keeps neither its content nor who it was for or who
             # paid; the decision linked below says why it was removed
@@ -431,7 +432,7 @@ class PublicAd:
             else {
                 "reason": f"withheld under clause {withheld.clause} ({withheld.clause_title})",
                 "decision_id": withheld.id,
-                "statement_url": settings.public_url() + withheld.path,
+                "statement_url": base + withheld.path,
             },
             "first_shown": stamp(self.delivery.first_shown_at) if self.delivery else None,
             "last_shown": stamp(self.delivery.last_shown_at) if self.delivery else None,
@@ -446,7 +447,7 @@ class PublicAd:
             "decisions": [
                 {
                     "id": d.id,
-                    "url": settings.public_url() + d.path,
+                    "url": base + d.path,
                     "clause": d.clause,
                     "outcome": d.outcome,
                     "level": d.level,

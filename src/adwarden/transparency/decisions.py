@@ -232,10 +232,11 @@ class PublicDecision:
     def as_json(self) -> dict[str, Any]:
         """The public record of the decision, as the API and the exports give it."""
         decision = self.decision
+        base = settings.public_url()
         return {
             "id": decision.id,
             "puid": self.statement["puid"],
-            "url": settings.public_url() + self.path,
+            "url": base + self.path,
             "advertiser": {"id": decision.advertiser_id, "name": self.advertiser_name},
             "subject": {"level": decision.level.value, "label": self.record["subject"]},
             "outcome": decision.outcome.value,
@@ -243,7 +244,7 @@ class PublicDecision:
                 "id": self.clause.id,
                 "title": self.clause.title,
                 "policy_version": self.policy_number,
-                "url": settings.public_url() + self.clause_path,
+                "url": base + self.clause_path,
                 "ground": self.ground.value,
                 "dsa_category": self.clause.dsa_category.value,
             },

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -110,9 +110,7 @@ def _lines(rows: list[Any], fmt: Format, columns: list[str], first: bool) -> str
             writer.writerow(columns)
         writer.writerows([_cell(value) for value in row] for row in rows)
         return out.getvalue()
-    return "".join(
-        json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows
-    )
+    return b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows).decode()
 
 
 def _stream(
