@@ -145,7 +145,9 @@ def test_every_plan_gives_the_page_the_rule_gives(
     assert word != "perennial" or len(want) > SORT_CAP
 
 
-def test_a_date_range_walks_first_showings_newest_first(db: Database, posts: list[Post]) -> None:
+def test_a_date_range_walks_first_showings_or_sorts_by_spend(
+    db: Database, posts: list[Post]
+) -> None:
     since, until = utcnow().date() - timedelta(days=120), utcnow().date() - timedelta(days=60)
     found = [
         post
@@ -154,10 +156,13 @@ def test_a_date_range_walks_first_showings_newest_first(db: Database, posts: lis
         and (utcnow() - timedelta(days=post.first_shown_days_ago)).date() <= until
         and (utcnow() - timedelta(days=post.first_shown_days_ago - 1)).date() >= since
     ]
-    want = [post.id for post in sorted(found, key=lambda p: (p.first_shown_days_ago or 0, -p.id))]
-    for offset in (0, 300):
-        got, _ = page_ids(db, AdFilters(since=since, until=until), offset)
-        assert got == want[offset : offset + PAGE]
+    newest = sorted(found, key=lambda p: (p.first_shown_days_ago or 0, -p.id))
+    most_spent = sorted(found, key=lambda p: (-(p.spent or 0), -p.id))
+    for sort, ordered in ((AdSort.newest, newest), (AdSort.spend, most_spent)):
+        want = [post.id for post in ordered]
+        for offset in (0, 300, len(want) - PAGE // 2):
+            got, _ = page_ids(db, AdFilters(since=since, until=until, sort=sort), offset)
+            assert got == want[offset : offset + PAGE], (sort, offset)
 
 
 def test_decision_plans_count_fetch_or_walk(db: Database) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -246,15 +247,17 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
     rows: Sequence[Any] | None = None
     if total == 0:
         rows = []
-    elif dated:  # no ad that was never shown matches
+    elif dated and filters.sort is AdSort.newest:  # first showings, from the range's edge
         rows = _walk_shown(session, query, metric, offset, limit, budget=None, unshown=False)
     else:
+        # an ad never shown matches no date range
+        walk = partial(_walk, session, query, metric, offset, limit, unshown=not dated)
         if total > count_cap(offset):
-            rows = _walk(session, query, metric, offset, limit, WALK_BUDGET * (offset + limit))
+            rows = walk(WALK_BUDGET * (offset + limit))
         if rows is None:
             rows = _sorted(session, query, metric, offset, limit)
         if rows is None:
-            rows = _walk(session, query, metric, offset, limit, None)
+            rows = walk(None)
     assert rows is not None
     return Page(public_ads(session, rows, now), total, offset, limit)
 
@@ -284,11 +287,18 @@ def _sorted(
 
 
 def _walk(
-    session: Session, query: Any, metric: Any, offset: int, limit: int, budget: int | None
+    session: Session,
+    query: Any,
+    metric: Any,
+    offset: int,
+    limit: int,
+    budget: int | None,
+    *,
+    unshown: bool,
 ) -> Sequence[Any] | None:
     if metric is None:
         return _walk_newest(session, query, offset, limit, budget)
-    return _walk_shown(session, query, metric, offset, limit, budget=budget)
+    return _walk_shown(session, query, metric, offset, limit, budget=budget, unshown=unshown)
 
 
 def _walk_newest(
@@ -318,7 +328,8 @@ def _walk_shown(
     unshown: bool = True,
 ) -> Sequence[Any] | None:
     """Shown ads down the index on `metric` (within the first `budget` shown, or all), then
-    ads never shown, newest first. None if the budget ran out before the page was full."""
+    (`unshown`) ads never shown, newest first. None if the budget ran out before the page was
+    full."""
     shown = query.where(PostDelivery.promoted_post_id.is_not(None))
     key = (metric, PostDelivery.promoted_post_id)
     edge = None
@@ -330,10 +341,12 @@ def _walk_shown(
     rows = session.execute(
         bounded.order_by(*(column.desc() for column in key)).offset(offset).limit(limit)
     ).all()
-    if len(rows) == limit or not unshown:
+    if len(rows) == limit:
         return rows
     if edge is not None:
         return None
+    if not unshown:
+        return rows
     if rows:
         shown_total = offset + len(rows)
     else:  # past the shown ones: how many there are decides where the others start
