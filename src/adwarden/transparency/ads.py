@@ -248,7 +248,7 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
     if total == 0:
         rows = []
     elif dated and filters.sort is AdSort.newest:  # first showings, from the range's edge
-        rows = _walk_shown(session, query, metric, offset, limit, budget=None, unshown=False)
+        rows = _walk(session, query, metric, offset, limit, None, unshown=False)
     else:
         # an ad never shown matches no date range
         walk = partial(_walk, session, query, metric, offset, limit, unshown=not dated)
@@ -296,61 +296,31 @@ def _walk(
     *,
     unshown: bool,
 ) -> Sequence[Any] | None:
+    """The page down the index of the order asked for: the newest ads by id, or shown ads by
+    `metric` and then (`unshown`) ads never shown, newest first. Within the first `budget`
+    rows of that index, or all of it; None if the budget ran out before the page was full."""
     if metric is None:
-        return _walk_newest(session, query, offset, limit, budget)
-    return _walk_shown(session, query, metric, offset, limit, budget=budget, unshown=unshown)
-
-
-def _walk_newest(
-    session: Session, query: Any, offset: int, limit: int, budget: int | None
-) -> Sequence[Any] | None:
-    """The page, from the newest `budget` ads (or all); None if they do not hold it."""
+        key: tuple[Any, ...] = (PromotedPost.id,)
+        walked = query
+    else:
+        key = (metric, PostDelivery.promoted_post_id)
+        walked = query.where(PostDelivery.promoted_post_id.is_not(None))
+    order = [column.desc() for column in key]
     edge = None
     if budget is not None:
-        edge = session.scalar(
-            select(PromotedPost.id).order_by(PromotedPost.id.desc()).offset(budget).limit(1)
-        )
-    bounded = query if edge is None else query.where(PromotedPost.id > edge)
-    rows = session.execute(
-        bounded.order_by(PromotedPost.id.desc()).offset(offset).limit(limit)
-    ).all()
-    return rows if len(rows) == limit or edge is None else None
-
-
-def _walk_shown(
-    session: Session,
-    query: Any,
-    metric: Any,
-    offset: int,
-    limit: int,
-    *,
-    budget: int | None,
-    unshown: bool = True,
-) -> Sequence[Any] | None:
-    """Shown ads down the index on `metric` (within the first `budget` shown, or all), then
-    (`unshown`) ads never shown, newest first. None if the budget ran out before the page was
-    full."""
-    shown = query.where(PostDelivery.promoted_post_id.is_not(None))
-    key = (metric, PostDelivery.promoted_post_id)
-    edge = None
-    if budget is not None:
-        edge = session.execute(
-            select(*key).order_by(*(column.desc() for column in key)).offset(budget).limit(1)
-        ).first()
-    bounded = shown if edge is None else shown.where(tuple_(*key) > tuple_(*edge))
-    rows = session.execute(
-        bounded.order_by(*(column.desc() for column in key)).offset(offset).limit(limit)
-    ).all()
+        edge = session.execute(select(*key).order_by(*order).offset(budget).limit(1)).first()
+    bounded = walked if edge is None else walked.where(tuple_(*key) > tuple_(*edge))
+    rows = session.execute(bounded.order_by(*order).offset(offset).limit(limit)).all()
     if len(rows) == limit:
         return rows
     if edge is not None:
         return None
-    if not unshown:
+    if metric is None or not unshown:
         return rows
     if rows:
         shown_total = offset + len(rows)
     else:  # past the shown ones: how many there are decides where the others start
-        counted = shown.with_only_columns(func.count()).order_by(None)
+        counted = walked.with_only_columns(func.count()).order_by(None)
         shown_total = int(session.scalar(counted) or 0)
     never_shown = query.where(PostDelivery.promoted_post_id.is_(None))
     return [
