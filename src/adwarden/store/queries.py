@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from adwarden.domain.errors import NotFoundError
@@ -18,6 +20,17 @@ R = TypeVar("R", bound=Record)
 def kind_of(model: type[object]) -> str:
     """`PromotedPost` -> `promoted post`, for messages."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+
+
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter however many
+    values, so a batch of thousands is neither spelled out nor parsed again."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=ARRAY(column.type))
+        condition: ColumnElement[bool] = column == any_(array)
+    else:
+        condition = column.in_(list(values))
+    return condition
 
 
 def get(session: Session, model: type[R], ident: int) -> R:

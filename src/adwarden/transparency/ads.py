@@ -42,6 +42,7 @@ from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
 from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.store.base import utcnow
+from adwarden.store.queries import among
 from adwarden.transparency.decisions import (
     Page,
     capped_count,
@@ -468,7 +469,7 @@ def _decisions_on(
     query = select(*_DECISION_COLUMNS).where(
         or_(
             *(
-                and_(Decision.level == lvl, Decision.subject_id.in_(ids))
+                and_(Decision.level == lvl, among(session, Decision.subject_id, ids))
                 for lvl, ids in subjects.items()
             )
         )

@@ -32,6 +32,7 @@ from adwarden.policy.models import PolicyVersion
 from adwarden.policy.services import policy_of
 from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.store.queries import among
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.names import named
 from adwarden.transparency.records import (
@@ -307,7 +308,7 @@ def _log_indexes(session: Session, decision_ids: list[int]) -> dict[tuple[str, i
     rows = session.execute(
         select(LogEntry.kind, LogEntry.subject_id, func.max(LogEntry.log_index))
         .where(
-            LogEntry.subject_id.in_(decision_ids),
+            among(session, LogEntry.subject_id, decision_ids),
             LogEntry.kind.in_([STATEMENT, *STATUS_KINDS.values()]),
         )
         .group_by(LogEntry.kind, LogEntry.subject_id)
@@ -335,7 +336,9 @@ def _content_dates(
     for level, table in _SUBJECT_TABLES.items():
         ids = {d.subject_id for d in decisions if d.level is level}
         if ids:
-            rows = session.execute(select(table.id, table.created_at).where(table.id.in_(ids)))
+            rows = session.execute(
+                select(table.id, table.created_at).where(among(session, table.id, ids))
+            )
             found.update(((level, subject_id), created) for subject_id, created in rows)
     return found
 
@@ -348,13 +351,15 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
     advertisers = {
         row.id: row
         for row in session.scalars(
-            select(Advertiser).where(Advertiser.id.in_({d.advertiser_id for d in decisions}))
+            select(Advertiser).where(
+                among(session, Advertiser.id, {d.advertiser_id for d in decisions})
+            )
         )
     }
     versions = versions_by_id(session, {d.policy_version_id for d in decisions})
     appeals: dict[int, list[Appeal]] = {}
     for appeal in session.scalars(
-        select(Appeal).where(Appeal.decision_id.in_(ids)).order_by(Appeal.filed_at)
+        select(Appeal).where(among(session, Appeal.decision_id, ids)).order_by(Appeal.filed_at)
     ):
         appeals.setdefault(appeal.decision_id, []).append(appeal)
     indexes = _log_indexes(session, ids)

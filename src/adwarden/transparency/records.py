@@ -20,6 +20,7 @@ from adwarden.domain.enums import AdvertiserKind, DecisionStatus
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
 from adwarden.registry.models import Account, Advertiser, AdvertiserName
+from adwarden.store.queries import among
 
 STATEMENT = "statement"
 POLICY_VERSION = "policy_version"
@@ -119,7 +120,8 @@ def personal_names(session: Session, advertiser_ids: Iterable[int]) -> dict[int,
     people = set(
         session.scalars(
             select(Advertiser.id).where(
-                Advertiser.id.in_(set(advertiser_ids)), Advertiser.kind == AdvertiserKind.person
+                among(session, Advertiser.id, set(advertiser_ids)),
+                Advertiser.kind == AdvertiserKind.person,
             )
         )
     )
@@ -127,13 +129,13 @@ def personal_names(session: Session, advertiser_ids: Iterable[int]) -> dict[int,
     if people:
         for advertiser_id, name in session.execute(
             select(AdvertiserName.advertiser_id, AdvertiserName.name).where(
-                AdvertiserName.advertiser_id.in_(people)
+                among(session, AdvertiserName.advertiser_id, people)
             )
         ):
             found[advertiser_id].append(name)
         for owner, handle, display in session.execute(
             select(Account.advertiser_id, Account.handle, Account.display_name).where(
-                Account.advertiser_id.in_(people)
+                among(session, Account.advertiser_id, people)
             )
         ):
             if owner is not None:
