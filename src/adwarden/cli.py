@@ -61,6 +61,7 @@ from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
 from adwarden.store.queries import get
 from adwarden.transparency.check import check_log
+from adwarden.transparency.exports import refresh_decisions, stale_decisions
 from adwarden.transparency.keys import LogKeyError, init_key
 from adwarden.transparency.keys import public_key as log_public_key
 from adwarden.transparency.log import size_of
@@ -866,6 +867,30 @@ def log_check() -> None:
     if problems:
         raise typer.Exit(1)
     typer.echo(f"the log holds {size} entries and agrees with the database")
+
+
+exports_app = typer.Typer(no_args_is_help=True, help="The bulk exports' kept lines.")
+app.add_typer(exports_app, name="exports")
+
+
+@exports_app.command("refresh")
+def exports_refresh() -> None:
+    """Render again every decision's export lines that are missing or out of date: after an
+    upgrade, a new ADWARDEN_PUBLIC_URL, or rows edited outside adwarden. Exports are right
+    without it (such lines are rendered as they are read), only slower."""
+    rendered, after = 0, 0
+    with _opened() as database:
+        if database.engine.dialect.name != "postgresql":
+            typer.echo("on SQLite every export is rendered as it is read: nothing to refresh")
+            return
+        while True:
+            with database.transaction() as session:
+                stale = stale_decisions(session, after)
+                rendered += refresh_decisions(session, stale)
+            if not stale:
+                break
+            after = stale[-1]
+    typer.echo(f"export lines rendered for {rendered} decisions")
 
 
 DEFAULT_STATE = Path.home() / ".adwarden" / "verified-heads.json"

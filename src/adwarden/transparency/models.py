@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adwarden.store.base import Base
@@ -59,3 +67,19 @@ class TreeHead(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
     key_id: Mapped[str] = mapped_column(String(64), comment="SHA-256 of the signing key's SPKI")
+
+
+class DecisionExport(Base):
+    """A decision as each bulk export format gives it, rendered when it was published or
+    changed (PostgreSQL only; `exports.py`), with the row versions it was rendered from."""
+
+    __tablename__ = "decision_exports"
+
+    # no foreign key: a kept line is a cache of the decision, never a reason to keep one
+    decision_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(
+        Text, comment="row versions of the decision, advertiser and appeals; URL; renderer"
+    )
+    jsonl: Mapped[str] = mapped_column(Text)
+    csv: Mapped[str] = mapped_column(Text)
+    tdb: Mapped[str] = mapped_column(Text)

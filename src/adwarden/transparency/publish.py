@@ -7,6 +7,10 @@ from the records as they are then. So the log's lock is held for an instant at t
 the transaction, never while other rows are being locked (no lock-order deadlocks), and each
 tree head is signed under that lock, so timestamps grow with the log. A savepoint rolled back
 takes its records with it: only rows still in the session are logged.
+
+After the log, the same hook renders the bulk exports' lines of every decision written, or
+whose appeals were, in the transaction (`exports.refresh_decisions`), so an export streams
+them as kept.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from adwarden.appeals.models import Appeal
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
+from adwarden.transparency.exports import refresh_decisions
 from adwarden.transparency.log import Item, append
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import (
@@ -38,6 +44,7 @@ class _Pending:
         self.policies: dict[int, PolicyVersion] = {}
         self.statements: dict[int, Decision] = {}
         self.statuses: dict[int, Decision] = {}
+        self.changed: set[int] = set()  # decisions written, or whose appeals were
 
 
 def _status_touched(decision: Decision) -> bool:
@@ -49,14 +56,19 @@ def _status_touched(decision: Decision) -> bool:
 def _collect(session: Session, _context: UOWTransaction) -> None:
     pending = session.info.get(_PENDING)
     for obj in (*session.new, *session.dirty):
-        if not isinstance(obj, Decision | PolicyVersion):
+        if not isinstance(obj, Decision | PolicyVersion | Appeal):
             continue
         if pending is None:
             pending = session.info[_PENDING] = _Pending()
+        if isinstance(obj, Appeal):
+            pending.changed.add(obj.decision_id)
+            continue
         if isinstance(obj, PolicyVersion):
             if obj in session.new:
                 pending.policies[obj.id] = obj
-        elif obj in session.new:
+            continue
+        pending.changed.add(obj.id)
+        if obj in session.new:
             pending.statements[obj.id] = obj
             if obj.status in STATUS_KINDS:
                 pending.statuses[obj.id] = obj
@@ -114,6 +126,7 @@ def _publish(session: Session) -> None:
             items.append(Item(kind, decision_id, data))
     if items:
         append(session, items)
+    refresh_decisions(session, pending.changed)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,7 +1,8 @@
-"""public search: post_delivery indexes to sort the ads repository by showing, reach and
-spend; one index over the decisions database's filters; on PostgreSQL, ad texts' search
-vectors stored (an index walk reads them instead of computing each) and campaigns' countries
-indexed (which also gives the planner their statistics)
+"""public search and exports: post_delivery indexes to sort the ads repository by showing,
+reach and spend; one index over the decisions database's filters; decisions rendered for the
+bulk exports; on PostgreSQL, ad texts' search vectors stored (an index walk reads them
+instead of computing each) and campaigns' countries indexed (which also gives the planner
+their statistics)
 
 Revision ID: 0010_ad_search
 Revises: 0009_transparency
@@ -10,6 +11,7 @@ Create Date: 2026-12-06 00:40:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_ad_search"
@@ -41,6 +43,20 @@ TEXT_INDEX_0009 = (
 
 
 def upgrade() -> None:
+    op.create_table(
+        "decision_exports",
+        sa.Column("decision_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column(
+            "source",
+            sa.Text(),
+            nullable=False,
+            comment="row versions of the decision, advertiser and appeals; URL; renderer",
+        ),
+        sa.Column("jsonl", sa.Text(), nullable=False),
+        sa.Column("csv", sa.Text(), nullable=False),
+        sa.Column("tdb", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("decision_id", name=op.f("pk_decision_exports")),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_promoted_posts_text_search")
         for statement in TEXT_VECTOR:
@@ -54,6 +70,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("decision_exports")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_campaigns_countries")
         op.execute("DROP INDEX ix_promoted_posts_text_search")

@@ -1,0 +1,155 @@
+"""The decisions export streams lines kept since publication (on PostgreSQL) only while the
+rows they were rendered from are unchanged: whatever changed, through adwarden or behind
+its back, the export gives what rendering the decisions now gives."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from adwarden.appeals.services import AppealAnswer, assign, decide_appeal
+from adwarden.domain.enums import AdvertiserKind, AppealOutcome
+from adwarden.enforcement.models import Decision
+from adwarden.registry.models import Advertiser
+from adwarden.store.engine import Database
+from adwarden.transparency.decisions import public_decisions
+from adwarden.transparency.exports import (
+    DECISION_COLUMNS,
+    Format,
+    decision_line,
+    export_decisions,
+    stale_decisions,
+)
+from adwarden.transparency.models import DecisionExport
+from support import (
+    appeal_as,
+    cli_env,
+    make_decision,
+    make_tenant,
+    off_board,
+    publish_default_policy,
+    staff_actor,
+)
+
+ADWARDEN = str(Path(sys.executable).parent / "adwarden")
+ANSWER = (
+    "You say the directive does not concern advertising. Clause 3.1 uses it as evidence of a "
+    "security concern about the vendor, not as a ruling on ads, and that is why it applies."
+)
+
+
+def rendered_now(db: Database, fmt: Format) -> str:
+    """Every decision rendered from the rows as they are, as the export must give them."""
+    with db.sessions() as session:
+        decisions = session.scalars(select(Decision).order_by(Decision.id)).all()
+        lines = "".join(decision_line(view, fmt) for view in public_decisions(session, decisions))
+    header = ",".join(DECISION_COLUMNS) + "\r\n" if fmt is Format.csv else ""
+    return header + lines
+
+
+def exported(db: Database, fmt: Format) -> str:
+    return "".join(export_decisions(db, fmt))
+
+
+def kept(db: Database) -> int:
+    with db.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(DecisionExport)) or 0)
+
+
+def stale(db: Database) -> list[int]:
+    with db.sessions() as session:
+        return stale_decisions(session)
+
+
+def assert_exports_are_current(db: Database) -> None:
+    for fmt in Format:
+        assert exported(db, fmt) == rendered_now(db, fmt), fmt
+
+
+def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
+    db: Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish_default_policy(db)
+    rejected = make_decision(db, make_tenant(db, "Coinly"))
+    vendor, off_boarded = off_board(db, tmp_path, "Petrov")
+    appeal_id = appeal_as(db, vendor, off_boarded, ["The directive is not about ads."])
+    second = staff_actor(db)
+    with db.transaction() as session:
+        assign(session, second, appeal_id)
+    with db.transaction() as session:
+        decide_appeal(
+            session, second, appeal_id, AppealAnswer(AppealOutcome.upheld, ANSWER, ["It stands."])
+        )
+    person = make_tenant(db, "Novak")
+    with db.engine.begin() as connection:  # a sole trader: the advertiser is a person
+        connection.execute(
+            update(Advertiser)
+            .where(Advertiser.id == person.advertiser_id)
+            .values(kind=AdvertiserKind.person, name="Jana Novak")
+        )
+    make_decision(db, person)
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.sessions() as session:
+        organisations = int(
+            session.scalar(
+                select(func.count())
+                .select_from(Decision)
+                .join(Advertiser, Advertiser.id == Decision.advertiser_id)
+                .where(Advertiser.kind == AdvertiserKind.organization)
+            )
+            or 0
+        )
+    # each organisation's decision was kept when it was published (its appeal's answer too);
+    # a natural person's is rendered as it is read, and SQLite keeps none
+    assert organisations >= 2
+    assert kept(db) == (organisations if postgres else 0)
+    assert stale(db) == []
+    assert_exports_are_current(db)
+    assert "Jana Novak" not in exported(db, Format.jsonl)
+
+    # edited behind adwarden's back, and an advertiser renamed: those lines are stale
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Decision).where(Decision.id == rejected).values(facts_summary="Edited.")
+        )
+        connection.execute(
+            update(Advertiser)
+            .where(Advertiser.id == vendor.advertiser_id)
+            .values(name="Petrov Renamed Ltd")
+        )
+    if postgres:
+        assert {rejected, off_boarded} <= set(stale(db))
+    assert_exports_are_current(db)
+    assert '"facts_summary":"Edited."' in exported(db, Format.jsonl)
+
+    # the public URL is part of every line: a new one makes them all stale
+    monkeypatch.setenv("ADWARDEN_PUBLIC_URL", "https://transparency.example")
+    assert_exports_are_current(db)
+    assert "https://transparency.example/policy/v1#clause-" in exported(db, Format.tdb)
+    if postgres:
+        assert len(stale(db)) == organisations
+
+    refreshed = subprocess.run(
+        [ADWARDEN, "--db", db_url, "exports", "refresh"],
+        capture_output=True,
+        text=True,
+        env={**cli_env(), "ADWARDEN_PUBLIC_URL": "https://transparency.example"},
+        timeout=120,
+        check=False,
+    )
+    assert refreshed.returncode == 0, refreshed.stderr
+    if postgres:
+        assert f"export lines rendered for {organisations} decisions" in refreshed.stdout
+        assert stale(db) == []
+    else:
+        assert "nothing to refresh" in refreshed.stdout
+    assert_exports_are_current(db)
+    # resumed and limited, it is the same lines
+    whole = exported(db, Format.jsonl).splitlines(keepends=True)
+    first_id = int(whole[0].split(",", 1)[0].removeprefix('{"id":'))
+    resumed = "".join(export_decisions(db, Format.jsonl, after=first_id, limit=2))
+    assert resumed == "".join(whole[1:3])
