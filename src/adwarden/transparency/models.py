@@ -4,6 +4,8 @@ Rows here are written with Core statements, once, and never changed: an entry (t
 complete subtrees it finishes, and a signed tree head per transaction that appended. The
 log's size lives in one row that every appending transaction writes first, so appends are
 serialised and indexes stay contiguous.
+
+Beside the log: each decision's bulk export lines as last rendered (`DecisionExport`).
 """
 
 from __future__ import annotations
