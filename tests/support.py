@@ -18,13 +18,14 @@ from pathlib import Path
 import httpx
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adwarden.auth.models import User
 from adwarden.auth.services import actor_for, create_user, issue_api_token
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import (
     AdvertiserKind,
+    AppealOutcome,
     HitStatus,
     LedgerKind,
     ListFormat,
@@ -36,6 +37,7 @@ from adwarden.enforcement.services import apply_policy, decide
 from adwarden.policy.loader import load_policy
 from adwarden.policy.services import current_version, publish_policy
 from adwarden.registry.inputs import AccountIn, AdvertiserIn, PersonIn
+from adwarden.registry.models import Advertiser
 from adwarden.registry.services import create_account, create_advertiser, create_person
 from adwarden.screening.models import ScreeningHit
 from adwarden.screening.services import HitReview, import_and_screen, review_hit
@@ -267,6 +269,39 @@ def appeal_as(
     with db.transaction() as session:
         actor = user_actor(db, tenant.user_email)
         return file_appeal(session, actor, decision_id, arguments, files=files, now=now).id
+
+
+UPHELD_ANSWER = (
+    "You say the directive does not concern advertising. Clause 3.1 uses it as evidence of a "
+    "security concern about the vendor, not as a ruling on ads, and that is why it applies."
+)
+
+
+def upheld_appeal(db: Database, tenant: Tenant, decision_id: int, argument: str, point: str) -> int:
+    """The tenant appeals with one argument; a second reviewer upholds the decision with
+    UPHELD_ANSWER, answering the argument with `point`. The appeal's id."""
+    from adwarden.appeals.services import AppealAnswer, assign, decide_appeal
+
+    appeal_id = appeal_as(db, tenant, decision_id, [argument])
+    second = staff_actor(db)
+    with db.transaction() as session:
+        assign(session, second, appeal_id)
+    with db.transaction() as session:
+        answer = AppealAnswer(AppealOutcome.upheld, UPHELD_ANSWER, [point])
+        decide_appeal(session, second, appeal_id, answer)
+    return appeal_id
+
+
+def sole_trader(db: Database, label: str, name: str) -> Tenant:
+    """A tenant whose advertiser is a natural person named `name`."""
+    tenant = make_tenant(db, label)
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Advertiser)
+            .where(Advertiser.id == tenant.advertiser_id)
+            .values(kind=AdvertiserKind.person, name=name)
+        )
+    return tenant
 
 
 def make_appeal(db: Database, tenant: Tenant, decision_id: int) -> tuple[int, int]:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from adwarden.appeals.services import AppealAnswer, assign, decide_appeal
-from adwarden.domain.enums import AdvertiserKind, AppealOutcome
+from adwarden.domain.enums import AdvertiserKind
 from adwarden.enforcement.models import Decision
 from adwarden.registry.models import Advertiser
 from adwarden.store.engine import Database
@@ -26,20 +25,16 @@ from adwarden.transparency.exports import (
 )
 from adwarden.transparency.models import DecisionExport
 from support import (
-    appeal_as,
     cli_env,
     make_decision,
     make_tenant,
     off_board,
     publish_default_policy,
-    staff_actor,
+    sole_trader,
+    upheld_appeal,
 )
 
 ADWARDEN = str(Path(sys.executable).parent / "adwarden")
-ANSWER = (
-    "You say the directive does not concern advertising. Clause 3.1 uses it as evidence of a "
-    "security concern about the vendor, not as a ruling on ads, and that is why it applies."
-)
 
 
 def rendered_now(db: Database, fmt: Format) -> str:
@@ -76,22 +71,8 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
     publish_default_policy(db)
     rejected = make_decision(db, make_tenant(db, "Coinly"))
     vendor, off_boarded = off_board(db, tmp_path, "Petrov")
-    appeal_id = appeal_as(db, vendor, off_boarded, ["The directive is not about ads."])
-    second = staff_actor(db)
-    with db.transaction() as session:
-        assign(session, second, appeal_id)
-    with db.transaction() as session:
-        decide_appeal(
-            session, second, appeal_id, AppealAnswer(AppealOutcome.upheld, ANSWER, ["It stands."])
-        )
-    person = make_tenant(db, "Novak")
-    with db.engine.begin() as connection:  # a sole trader: the advertiser is a person
-        connection.execute(
-            update(Advertiser)
-            .where(Advertiser.id == person.advertiser_id)
-            .values(kind=AdvertiserKind.person, name="Jana Novak")
-        )
-    make_decision(db, person)
+    upheld_appeal(db, vendor, off_boarded, "The directive is not about ads.", "It stands.")
+    make_decision(db, sole_trader(db, "Novak", "Jana Novak"))
     postgres = db.engine.dialect.name == "postgresql"
     with db.sessions() as session:
         organisations = int(

@@ -14,13 +14,11 @@ import pytest
 from lxml import html
 from sqlalchemy import select, update
 
-from adwarden.appeals.services import AppealAnswer, assign, decide_appeal
 from adwarden.auth.models import User
-from adwarden.domain.enums import AdvertiserKind, AppealOutcome, CampaignStatus, NameKind, Role
+from adwarden.domain.enums import CampaignStatus, NameKind, Role
 from adwarden.enforcement.models import Decision
 from adwarden.enforcement.services import lift
 from adwarden.registry.inputs import NameIn
-from adwarden.registry.models import Advertiser
 from adwarden.registry.services import add_advertiser_name
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
@@ -32,22 +30,21 @@ from adwarden.transparency.check import check_log
 from adwarden.transparency.exports import DECISION_COLUMNS
 from support import (
     SYSTEM,
+    UPHELD_ANSWER,
     Tenant,
     api_client,
-    appeal_as,
     impression_claims,
     make_decision,
     make_tenant,
     off_board,
     publish_default_policy,
+    sole_trader,
     staff_actor,
+    upheld_appeal,
 )
 
 PUBLIC = "/api/v1/public"
-ANSWER = (
-    "You say the directive does not concern advertising. Clause 3.1 uses it as evidence of a "
-    "security concern about the vendor, not as a ruling on ads, and that is why it applies."
-)
+ANSWER = UPHELD_ANSWER
 POINT = "The clause reads the directive as evidence about the vendor; it stands."
 
 
@@ -97,14 +94,7 @@ def center(db: Database, tmp_path: Path) -> dict[str, int]:
         add_advertiser_name(
             session, SYSTEM, vendor.advertiser_id, NameIn(name="Петров", kind=NameKind.alias)
         )
-    appeal_id = appeal_as(db, vendor, off_boarded, ["The directive is not about ads."])
-    second = staff_actor(db)
-    with db.transaction() as session:
-        assign(session, second, appeal_id)
-    with db.transaction() as session:
-        decide_appeal(
-            session, second, appeal_id, AppealAnswer(AppealOutcome.upheld, ANSWER, [POINT])
-        )
+    upheld_appeal(db, vendor, off_boarded, "The directive is not about ads.", POINT)
     gardener = make_tenant(db, "Gardenia")
     ad = running_ad(db, gardener, payer="Gardenia Cooperative eG", text="Spring open days")
     with db.sessions() as session:
@@ -348,13 +338,7 @@ def test_public_answers_name_no_staff_and_no_natural_person(
 def test_a_natural_person_advertiser_is_not_named_in_the_decisions_database(
     db: Database,
 ) -> None:
-    tenant = make_tenant(db, "Novak")
-    with db.engine.begin() as connection:  # a sole trader: the advertiser is a person
-        connection.execute(
-            update(Advertiser)
-            .where(Advertiser.id == tenant.advertiser_id)
-            .values(kind=AdvertiserKind.person, name="Jana Novak")
-        )
+    tenant = sole_trader(db, "Novak", "Jana Novak")
     decision_id = make_decision(db, tenant)
     with api_client(db) as client:
         answers = [
