@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from adwarden.audit.services import record_created
 from adwarden.domain.enums import AdvertiserKind
 from adwarden.enforcement.models import Decision
 from adwarden.registry.models import Advertiser
@@ -23,8 +24,10 @@ from adwarden.transparency.exports import (
     export_decisions,
     stale_decisions,
 )
-from adwarden.transparency.models import DecisionExport
+from adwarden.transparency.models import DecisionExport, LogEntry
+from adwarden.transparency.records import STATEMENT
 from support import (
+    SYSTEM,
     cli_env,
     make_decision,
     make_tenant,
@@ -134,3 +137,37 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
     first_id = int(whole[0].split(",", 1)[0].removeprefix('{"id":'))
     resumed = "".join(export_decisions(db, Format.jsonl, after=first_id, limit=2))
     assert resumed == "".join(whole[1:3])
+
+
+def test_a_decision_is_published_even_when_its_lines_cannot_be_rendered(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    publish_default_policy(db)
+    model = make_decision(db, make_tenant(db, "Brokenly"))
+    # a decision citing a clause its policy version does not have: no export can render it
+    with db.transaction() as session:
+        original = session.get(Decision, model)
+        assert original is not None
+        copied = {
+            column.key: getattr(original, column.key)
+            for column in Decision.__table__.columns
+            if column.key not in ("id", "created_at", "updated_at")
+        }
+        broken = Decision(**{**copied, "clause_id": "99.9"})
+        record_created(session, SYSTEM, "decision", broken)
+    with db.sessions() as session:
+        logged = session.scalar(
+            select(func.count())
+            .select_from(LogEntry)
+            .where(LogEntry.kind == STATEMENT, LogEntry.subject_id == broken.id)
+        )
+        kept_lines = session.scalar(
+            select(func.count())
+            .select_from(DecisionExport)
+            .where(DecisionExport.decision_id == broken.id)
+        )
+    assert logged == 1  # published and logged all the same
+    assert kept_lines == 0
+    if db.engine.dialect.name == "postgresql":
+        assert f"export lines not kept for decisions [{broken.id}]" in caplog.text
+        assert kept(db) == 1  # the sound decision's, kept before

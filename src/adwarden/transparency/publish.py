@@ -10,10 +10,13 @@ takes its records with it: only rows still in the session are logged.
 
 After the log, the same hook renders the bulk exports' lines of every decision written, or
 whose appeals were, in the transaction (`exports.refresh_decisions`), so an export streams
-them as kept.
+them as kept. That is a cache: if rendering fails, the lines are not kept (and the failure is
+logged), and the decision is published all the same.
 """
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
@@ -36,6 +39,7 @@ from adwarden.transparency.records import (
 )
 
 _PENDING = "adwarden.transparency.pending"
+_log = logging.getLogger(__name__)
 _STATUS_FIELDS = ("status", "status_reason", "superseded_by")
 
 
@@ -126,7 +130,13 @@ def _publish(session: Session) -> None:
             items.append(Item(kind, decision_id, data))
     if items:
         append(session, items)
-    refresh_decisions(session, pending.changed)
+    if pending.changed and session.get_bind().dialect.name == "postgresql":  # SQLite keeps none
+        try:
+            with session.begin_nested():
+                refresh_decisions(session, pending.changed)
+        except Exception:
+            # the export renders what it finds no line for: publication must not wait on it
+            _log.exception("export lines not kept for decisions %s", sorted(pending.changed))
 
 
 @event.listens_for(Session, "after_rollback")
