@@ -207,6 +207,7 @@ def refresh_decisions(session: Session, decision_ids: Iterable[int]) -> int:
     ).all()
     if not rows:
         return 0
+    # every line is made before anything is written: a failure leaves the transaction as it was
     views = public_decisions(session, [row[0] for row in rows])
     lines = [
         {

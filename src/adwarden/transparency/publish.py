@@ -10,8 +10,9 @@ takes its records with it: only rows still in the session are logged.
 
 After the log, the same hook renders the bulk exports' lines of every decision written, or
 whose appeals were, in the transaction (`exports.refresh_decisions`), so an export streams
-them as kept. That is a cache: if rendering fails, the lines are not kept (and the failure is
-logged), and the decision is published all the same.
+them as kept. That is a cache: if rendering fails, the lines are not kept (the failure is
+logged) and the decision is published all the same. Rendering writes nothing until every
+line is made, so a failure leaves the transaction as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction
 
 from adwarden.appeals.models import Appeal
@@ -130,13 +132,13 @@ def _publish(session: Session) -> None:
             items.append(Item(kind, decision_id, data))
     if items:
         append(session, items)
-    if pending.changed and session.get_bind().dialect.name == "postgresql":  # SQLite keeps none
-        try:
-            with session.begin_nested():
-                refresh_decisions(session, pending.changed)
-        except Exception:
-            # the export renders what it finds no line for: publication must not wait on it
-            _log.exception("export lines not kept for decisions %s", sorted(pending.changed))
+    try:
+        refresh_decisions(session, pending.changed)
+    except SQLAlchemyError:
+        raise  # the transaction itself failed
+    except Exception:
+        # the export renders what it finds no line for: publication must not wait on it
+        _log.exception("export lines not kept for decisions %s", sorted(pending.changed))
 
 
 @event.listens_for(Session, "after_rollback")
