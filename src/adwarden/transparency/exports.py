@@ -116,41 +116,37 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _lines(rows: list[Any], fmt: Format, columns: list[str], first: bool) -> str:
+def _lines(rows: list[Any], fmt: Format) -> str:
     if fmt is Format.csv:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        if first:
-            writer.writerow(columns)
-        writer.writerows([_cell(value) for value in row] for row in rows)
+        csv.writer(out, lineterminator="\r\n").writerows([_cell(v) for v in row] for row in rows)
         return out.getvalue()
     return b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows).decode()
 
 
 def _stream(
     db: Database,
-    fetch: Callable[[Session, int, int], list[Any]],
-    render: Callable[[Any], Any],
+    fetch: Callable[[Session, int, int], list[tuple[int, str]]],
     fmt: Format,
     columns: list[str],
     after: int,
     limit: int | None,
 ) -> Iterator[str]:
-    cursor, sent, first = after, 0, True
+    """The header (CSV), then batches of (id, line) from `fetch(session, after, size)`, each
+    in its own session, until `limit` lines or the end."""
+    if fmt is Format.csv:
+        yield _lines([columns], fmt)
+    cursor, sent = after, 0
     while limit is None or sent < limit:
         size = BATCH if limit is None else min(BATCH, limit - sent)
         with db.sessions() as session:
-            batch = fetch(session, cursor, size)
-            rendered = [render(item) for item in batch]
-        if first and not batch and fmt is Format.csv:
-            yield _lines([], fmt, columns, True)
-        if not batch:
+            lines = fetch(session, cursor, size)
+        if not lines:
             return
-        yield _lines(rendered, fmt, columns, first)
-        first = False
-        sent += len(batch)
-        cursor = batch[-1].post.id
-        if len(batch) < size:
+        yield "".join(line for _, line in lines)
+        sent += len(lines)
+        cursor = lines[-1][0]
+        if len(lines) < size:
             return
 
 
@@ -190,7 +186,7 @@ def _source() -> ColumnElement[str]:
 
 def decision_line(view: PublicDecision, fmt: Format) -> str:
     """One decision as export format `fmt` gives it, line end included."""
-    return _lines([_RENDER[fmt](view)], fmt, DECISION_COLUMNS, first=False)
+    return _lines([_RENDER[fmt](view)], fmt)
 
 
 def refresh_decisions(session: Session, decision_ids: Iterable[int]) -> int:
@@ -278,20 +274,10 @@ def _decision_lines(session: Session, fmt: Format, after: int, size: int) -> lis
 def export_decisions(
     db: Database, fmt: Format, *, after: int = 0, limit: int | None = None
 ) -> Iterator[str]:
-    if fmt is Format.csv:
-        yield _lines([], fmt, DECISION_COLUMNS, first=True)
-    cursor, sent = after, 0
-    while limit is None or sent < limit:
-        size = BATCH if limit is None else min(BATCH, limit - sent)
-        with db.sessions() as session:
-            lines = _decision_lines(session, fmt, cursor, size)
-        if not lines:
-            return
-        yield "".join(line for _, line in lines)
-        sent += len(lines)
-        cursor = lines[-1][0]
-        if len(lines) < size:
-            return
+    def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, str]]:
+        return _decision_lines(session, fmt, cursor, size)
+
+    return _stream(db, fetch, fmt, DECISION_COLUMNS, after, limit)
 
 
 def export_ads(
@@ -300,4 +286,8 @@ def export_ads(
     if fmt is Format.tdb:
         raise ValueError("the DSA Transparency Database format holds decisions, not ads")
     render: Callable[[PublicAd], Any] = _ad_row if fmt is Format.csv else PublicAd.as_json
-    return _stream(db, _ads_after, render, fmt, AD_COLUMNS, after, limit)
+
+    def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, str]]:
+        return [(ad.post.id, _lines([render(ad)], fmt)) for ad in _ads_after(session, cursor, size)]
+
+    return _stream(db, fetch, fmt, AD_COLUMNS, after, limit)
