@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -61,7 +61,12 @@ from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
 from adwarden.store.queries import get
 from adwarden.transparency.check import check_log
-from adwarden.transparency.exports import refresh_decisions, stale_decisions
+from adwarden.transparency.exports import (
+    refresh_ads,
+    refresh_decisions,
+    stale_ads,
+    stale_decisions,
+)
 from adwarden.transparency.keys import LogKeyError, init_key
 from adwarden.transparency.keys import public_key as log_public_key
 from adwarden.transparency.log import size_of
@@ -875,22 +880,32 @@ app.add_typer(exports_app, name="exports")
 
 @exports_app.command("refresh")
 def exports_refresh() -> None:
-    """Render again every decision's export lines that are missing or out of date: after an
-    upgrade, a new ADWARDEN_PUBLIC_URL, or rows edited outside adwarden. Exports are right
-    without it (such lines are rendered as they are read), only slower."""
-    rendered, after = 0, 0
+    """Render again every decision's and every ad's export lines that are missing or out of
+    date: after an upgrade, a new ADWARDEN_PUBLIC_URL, rows edited outside adwarden, and for
+    ads, regularly (their delivery and status change as they run; run it from cron). Exports
+    are right without it (such lines are rendered as they are read), only slower."""
     with _opened() as database:
         if database.engine.dialect.name != "postgresql":
             typer.echo("on SQLite every export is rendered as it is read: nothing to refresh")
             return
-        while True:
-            with database.transaction() as session:
-                stale = stale_decisions(session, after)
-                rendered += refresh_decisions(session, stale)
-            if not stale:
-                break
-            after = stale[-1]
-    typer.echo(f"export lines rendered for {rendered} decisions")
+        decisions = _refresh(database, stale_decisions, refresh_decisions)
+        ads = _refresh(database, stale_ads, refresh_ads)
+    typer.echo(f"export lines rendered for {decisions} decisions and {ads} ads")
+
+
+def _refresh(
+    database: Database,
+    stale: Callable[[Session, int], list[int]],
+    refresh: Callable[[Session, list[int]], int],
+) -> int:
+    rendered, after = 0, 0
+    while True:
+        with database.transaction() as session:
+            found = stale(session, after)
+            rendered += refresh(session, found)
+        if not found:
+            return rendered
+        after = found[-1]
 
 
 DEFAULT_STATE = Path.home() / ".adwarden" / "verified-heads.json"

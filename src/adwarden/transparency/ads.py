@@ -203,12 +203,18 @@ def _by_delivery(filters: AdFilters) -> Any:
     return _SHOWN_ORDER[filters.sort]
 
 
-def ads_query() -> Any:
+def ads_query(after: int | None = None) -> Any:
+    """Ads with their campaigns, accounts and deliveries; with ids above `after` if given."""
+    delivered = PostDelivery.promoted_post_id == PromotedPost.id
+    query = select(PromotedPost, Campaign, Account, PostDelivery)
+    if after is not None:
+        # said of both sides: a merge join would otherwise read the deliveries from the first
+        query = query.where(PromotedPost.id > after)
+        delivered = and_(delivered, PostDelivery.promoted_post_id > after)
     return (
-        select(PromotedPost, Campaign, Account, PostDelivery)
-        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
+        query.join(Campaign, Campaign.id == PromotedPost.campaign_id)
         .join(Account, Account.id == PromotedPost.account_id)
-        .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
+        .outerjoin(PostDelivery, delivered)
     )
 
 

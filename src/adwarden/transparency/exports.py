@@ -19,19 +19,31 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, case, literal, literal_column, null, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from adwarden import settings
-from adwarden.domain.enums import AdvertiserKind
+from adwarden.domain.enums import AdvertiserKind, SubjectLevel
 from adwarden.enforcement.models import Decision
 from adwarden.registry.models import Advertiser
-from adwarden.serving.models import PromotedPost
+from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.store.queries import among
@@ -44,7 +56,7 @@ from adwarden.transparency.ads import (
     with_names,
 )
 from adwarden.transparency.decisions import PublicDecision, public_decisions
-from adwarden.transparency.models import DecisionExport
+from adwarden.transparency.models import AdExport, DecisionExport
 
 BATCH = 2_000
 
@@ -150,17 +162,6 @@ def _stream(
             return
 
 
-def _ads_after(session: Session, after: int, size: int) -> list[PublicAd]:
-    now = utcnow()
-    rows = session.execute(
-        with_names(ads_query())
-        .where(PromotedPost.id > after, *ad_conditions(session, AdFilters(), now))
-        .order_by(PromotedPost.id)
-        .limit(size)
-    ).all()
-    return public_ads(session, rows, now)
-
-
 RENDERER = 1  # what a kept line holds: change it with the renderers below
 
 _RENDER: dict[Format, Callable[[PublicDecision], Any]] = {
@@ -178,10 +179,14 @@ _ROW_VERSIONS: ColumnElement[str] = literal_column(
 )
 
 
-def _source() -> ColumnElement[str]:
+def _stamped(versions: ColumnElement[str]) -> ColumnElement[str]:
     """What a kept line must have been rendered from to be streamed: the rows' versions as
     they are now, the public URL and the renderer."""
-    return _ROW_VERSIONS.op("||")(literal(f"|{settings.public_url()}|{RENDERER}"))
+    return versions.op("||")(literal(f"|{settings.public_url()}|{RENDERER}"))
+
+
+def _source() -> ColumnElement[str]:
+    return _stamped(_ROW_VERSIONS)
 
 
 def decision_line(view: PublicDecision, fmt: Format) -> str:
@@ -217,7 +222,7 @@ def refresh_decisions(session: Session, decision_ids: Iterable[int]) -> int:
     session.connection().execute(
         upsert.on_conflict_do_update(
             index_elements=[DecisionExport.decision_id],
-            set_={name: upsert.excluded[name] for name in ("source", "jsonl", "csv", "tdb")},
+            set_={name: upsert.excluded[name] for name in lines[0] if name != "decision_id"},
         )
     )
     return len(lines)
@@ -285,9 +290,196 @@ def export_ads(
 ) -> Iterator[str]:
     if fmt is Format.tdb:
         raise ValueError("the DSA Transparency Database format holds decisions, not ads")
-    render: Callable[[PublicAd], Any] = _ad_row if fmt is Format.csv else PublicAd.as_json
 
     def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, str]]:
-        return [(ad.post.id, _lines([render(ad)], fmt)) for ad in _ads_after(session, cursor, size)]
+        return _ad_lines(session, fmt, cursor, size)
 
     return _stream(db, fetch, fmt, AD_COLUMNS, after, limit)
+
+
+# --- ads ---------------------------------------------------------------------------------------
+#
+# An ad's lines are kept like a decision's, from rows that change more often: its delivery
+# with every showing, and the decisions on the post, its campaign, account or advertiser. An
+# export compares the versions of the ad's own rows as it reads each line; the decisions on
+# it would take as long again to look up, so publication forgets the lines of every ad under
+# a decision it writes (`forget_ads`), and `stale_ads` (for `adwarden exports refresh`) also
+# compares the decisions' versions. A line is good only until its campaign starts or ends,
+# when the ad's status changes with nothing written.
+
+AD_FORMATS = (Format.csv, Format.jsonl)
+_AD_RENDER: dict[Format, Callable[[PublicAd], Any]] = {
+    Format.csv: _ad_row,
+    Format.jsonl: PublicAd.as_json,
+}
+_SUBJECTS: dict[SubjectLevel, Any] = {
+    SubjectLevel.advertiser: Campaign.advertiser_id,
+    SubjectLevel.account: PromotedPost.account_id,
+    SubjectLevel.campaign: PromotedPost.campaign_id,
+    SubjectLevel.post: PromotedPost.id,
+}
+
+# FROM must hold what `with_names(ads_query())` joins
+_AD_ROW_VERSIONS: ColumnElement[str] = literal_column(
+    "promoted_posts.xmin::text || '/' || campaigns.xmin::text || '/' || accounts.xmin::text"
+    " || '/' || advertisers.xmin::text || '/' || coalesce(post_delivery.xmin::text, '')"
+)
+
+
+def _with_decision_versions(query: Any) -> tuple[Any, ColumnElement[str]]:
+    """`query` (over `with_names(ads_query())`) joined to the versions of the decisions on
+    each ad. They are looked up one level at a time, so that PostgreSQL remembers each
+    campaign's, account's and advertiser's for the next ad of the same."""
+    versions = []
+    for level, subject in _SUBJECTS.items():
+        found = Decision.__table__.alias(f"decisions_on_{level.value}")
+        listed: ColumnElement[str] = literal_column(
+            f"string_agg({found.name}.id || ':' || {found.name}.xmin, ',' ORDER BY {found.name}.id)"
+        )
+        on_level = (
+            select(listed.label("versions"))
+            .where(found.c.level == level, found.c.subject_id == subject)
+            .lateral(f"versions_on_{level.value}")
+        )
+        query = query.outerjoin(on_level, true())
+        versions.append(f"coalesce({on_level.name}.versions, '')")
+    every: ColumnElement[str] = literal_column(" || ';' || ".join(versions))
+    return query, every
+
+
+def _ads(session: Session, now: datetime, after: int | None = None) -> Any:
+    return with_names(ads_query(after)).where(*ad_conditions(session, AdFilters(), now))
+
+
+def _valid_until(ad: PublicAd, now: datetime) -> datetime | None:
+    ahead = [
+        moment for moment in (ad.campaign.starts_at, ad.campaign.ends_at) if moment and moment > now
+    ]
+    return min(ahead, default=None)
+
+
+def ad_line(ad: PublicAd, fmt: Format) -> str:
+    """One ad as export format `fmt` gives it, line end included."""
+    return _lines([_AD_RENDER[fmt](ad)], fmt)
+
+
+def _render_ads(session: Session, ids: list[int], now: datetime) -> list[PublicAd]:
+    rows = session.execute(
+        _ads(session, now).where(among(session, PromotedPost.id, ids)).order_by(PromotedPost.id)
+    ).all()
+    return public_ads(session, rows, now)
+
+
+def refresh_ads(session: Session, ad_ids: Iterable[int]) -> int:
+    """Render and keep the export lines of these ads (on PostgreSQL, listed ads only).
+    Returns how many were kept."""
+    ids = sorted(set(ad_ids))
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return 0
+    now = utcnow()
+    query, decisions = _with_decision_versions(_ads(session, now))
+    sources = {
+        ad_id: (source, versions)
+        for ad_id, source, versions in session.execute(
+            query.with_only_columns(PromotedPost.id, _stamped(_AD_ROW_VERSIONS), decisions).where(
+                among(session, PromotedPost.id, ids)
+            )
+        )
+    }
+    ads = _render_ads(session, sorted(sources), now)
+    if not ads:
+        return 0
+    lines = [
+        {
+            "promoted_post_id": ad.post.id,
+            "source": sources[ad.post.id][0],
+            "decisions": sources[ad.post.id][1],
+            "valid_until": _valid_until(ad, now),
+            **{fmt.value: ad_line(ad, fmt) for fmt in AD_FORMATS},
+        }
+        for ad in ads
+    ]
+    upsert = pg_insert(AdExport).values(lines)
+    session.connection().execute(
+        upsert.on_conflict_do_update(
+            index_elements=[AdExport.promoted_post_id],
+            set_={name: upsert.excluded[name] for name in lines[0] if name != "promoted_post_id"},
+        )
+    )
+    return len(lines)
+
+
+def _kept_ad(session: Session, now: datetime, after: int) -> tuple[Any, ColumnElement[bool]]:
+    """Listed ads past `after` with their kept lines, and whether those are current (as far
+    as the ads' own rows and the clock tell)."""
+    query = _ads(session, now, after).outerjoin(
+        AdExport,
+        and_(AdExport.promoted_post_id == PromotedPost.id, AdExport.promoted_post_id > after),
+    )
+    current = and_(
+        AdExport.source == _stamped(_AD_ROW_VERSIONS),
+        or_(AdExport.valid_until.is_(None), AdExport.valid_until > now),
+    )
+    return query, current
+
+
+def stale_ads(session: Session, after: int = 0, size: int = BATCH) -> list[int]:
+    """Up to `size` listed ads past id `after` whose kept lines are missing or out of date,
+    the decisions on them compared too. None on SQLite, which keeps none."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    query, current = _kept_ad(session, utcnow(), after)
+    query, decisions = _with_decision_versions(query)
+    return list(
+        session.scalars(
+            query.with_only_columns(PromotedPost.id)
+            .where(
+                or_(
+                    AdExport.promoted_post_id.is_(None),
+                    ~current,
+                    AdExport.decisions.is_distinct_from(decisions),
+                )
+            )
+            .order_by(PromotedPost.id)
+            .limit(size)
+        )
+    )
+
+
+def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
+    """Drop the kept lines of every ad under these decisions (a post, or the posts of a
+    campaign, account or advertiser): publication calls it for the decisions it writes."""
+    ids = sorted(set(decision_ids))
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return
+    subjects = session.execute(
+        select(Decision.level, Decision.subject_id).where(among(session, Decision.id, ids))
+    ).all()
+    under = [_SUBJECTS[level] == subject_id for level, subject_id in subjects]
+    if not under:
+        return
+    posts = (
+        select(PromotedPost.id)
+        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
+        .where(or_(*under))
+    )
+    session.connection().execute(
+        delete(AdExport).where(AdExport.promoted_post_id.in_(posts.scalar_subquery()))
+    )
+
+
+def _ad_lines(session: Session, fmt: Format, after: int, size: int) -> list[tuple[int, str]]:
+    """The next `size` listed ads' lines: kept ones where they are current, the rest rendered."""
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        query, current = _kept_ad(session, now, after)
+        line: Any = case((current, getattr(AdExport, fmt.value)), else_=None)
+        query = query.with_only_columns(PromotedPost.id, line)
+    else:
+        query = _ads(session, now, after).with_only_columns(PromotedPost.id, null())
+    rows = session.execute(query.order_by(PromotedPost.id).limit(size)).all()
+    stale = [ad_id for ad_id, line in rows if line is None]
+    rendered = (
+        {ad.post.id: ad_line(ad, fmt) for ad in _render_ads(session, stale, now)} if stale else {}
+    )
+    return [(ad_id, line or rendered[ad_id]) for ad_id, line in rows]

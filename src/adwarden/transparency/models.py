@@ -5,7 +5,8 @@ complete subtrees it finishes, and a signed tree head per transaction that appen
 log's size lives in one row that every appending transaction writes first, so appends are
 serialised and indexes stay contiguous.
 
-Beside the log: each decision's bulk export lines as last rendered (`DecisionExport`).
+Beside the log: each decision's and each ad's bulk export lines as last rendered
+(`DecisionExport`, `AdExport`).
 """
 
 from __future__ import annotations
@@ -85,3 +86,26 @@ class DecisionExport(Base):
     jsonl: Mapped[str] = mapped_column(Text)
     csv: Mapped[str] = mapped_column(Text)
     tdb: Mapped[str] = mapped_column(Text)
+
+
+class AdExport(Base):
+    """An ad as each bulk export format gives it, rendered by `adwarden exports refresh`
+    (PostgreSQL only; `exports.py`), with the row versions it was rendered from."""
+
+    __tablename__ = "ad_exports"
+
+    # no foreign key, as for decisions: a cache of the ad
+    promoted_post_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(
+        Text,
+        comment="row versions of the post, campaign, account, advertiser and delivery; "
+        "URL; renderer",
+    )
+    decisions: Mapped[str] = mapped_column(
+        Text, comment="versions of the decisions on the post, campaign, account and advertiser"
+    )
+    # the ad's status changes by the clock when its campaign starts or ends: the line is
+    # good until then
+    valid_until: Mapped[datetime | None]
+    jsonl: Mapped[str] = mapped_column(Text)
+    csv: Mapped[str] = mapped_column(Text)

@@ -10,7 +10,8 @@ takes its records with it: only rows still in the session are logged.
 
 After the log, the same hook renders the bulk exports' lines of every decision written, or
 whose appeals were, in the transaction (`exports.refresh_decisions`), so an export streams
-them as kept. That is a cache: if rendering fails, the lines are not kept (the failure is
+them as kept, and forgets the kept lines of the ads under those decisions
+(`exports.forget_ads`). That is a cache: if rendering fails, the lines are not kept (the failure is
 logged) and the decision is published all the same. Rendering writes nothing until every
 line is made, so a failure leaves the transaction as it was.
 """
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from adwarden.appeals.models import Appeal
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
-from adwarden.transparency.exports import refresh_decisions
+from adwarden.transparency.exports import forget_ads, refresh_decisions
 from adwarden.transparency.log import Item, append
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import (
@@ -132,6 +133,7 @@ def _publish(session: Session) -> None:
             items.append(Item(kind, decision_id, data))
     if items:
         append(session, items)
+    forget_ads(session, pending.changed)  # an ad's kept lines list the decisions on it
     try:
         refresh_decisions(session, pending.changed)
     except SQLAlchemyError:

@@ -1,0 +1,46 @@
+"""ads rendered for the bulk exports, as decisions are
+
+Revision ID: 0011_ad_exports
+Revises: 0010_ad_search
+Create Date: 2026-12-06 04:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import adwarden.store.base
+
+revision: str = "0011_ad_exports"
+down_revision: str | None = "0010_ad_search"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ad_exports",
+        sa.Column("promoted_post_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column(
+            "source",
+            sa.Text(),
+            nullable=False,
+            comment="row versions of the post, campaign, account, advertiser and delivery; "
+            "URL; renderer",
+        ),
+        sa.Column(
+            "decisions",
+            sa.Text(),
+            nullable=False,
+            comment="versions of the decisions on the post, campaign, account and advertiser",
+        ),
+        sa.Column("valid_until", adwarden.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("jsonl", sa.Text(), nullable=False),
+        sa.Column("csv", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("promoted_post_id", name=op.f("pk_ad_exports")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("ad_exports")
