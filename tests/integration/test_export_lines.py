@@ -1,6 +1,7 @@
 """The decisions export streams lines kept since publication (on PostgreSQL) only while the
-rows they were rendered from are unchanged: whatever changed, through adwarden or behind
-its back, the export gives what rendering the decisions now gives."""
+decision's and its advertiser's rows are unchanged: whatever changed in them, through
+adwarden or behind its back, the export gives what rendering the decisions now gives. An
+appeal changed through adwarden is rendered at once; behind its back, by the refresh."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from adwarden.appeals.models import Appeal
 from adwarden.audit.services import record_created
 from adwarden.domain.enums import AdvertiserKind
 from adwarden.enforcement.models import Decision
@@ -117,6 +119,15 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
     if postgres:
         assert len(stale(db)) == organisations
 
+    # an appeal's answer edited behind adwarden's back: an export compares the decision's and
+    # advertiser's rows as it reads, the refresh its appeals too
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Appeal).where(Appeal.decision_id == off_boarded).values(answer="Edited answer.")
+        )
+    if postgres:
+        assert off_boarded in stale(db)
+
     refreshed = subprocess.run(
         [ADWARDEN, "--db", db_url, "exports", "refresh"],
         capture_output=True,
@@ -132,6 +143,7 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
     else:
         assert "nothing to refresh" in refreshed.stdout
     assert_exports_are_current(db)
+    assert "Edited answer." in exported(db, Format.jsonl)
     # resumed and limited, it is the same lines
     whole = exported(db, Format.jsonl).splitlines(keepends=True)
     first_id = int(whole[0].split(",", 1)[0].removeprefix('{"id":'))

@@ -7,11 +7,14 @@ download that broke off, ask again with `after` set to the last id received.
 
 On PostgreSQL each decision's lines are rendered when it is published or changed
 (`refresh_decisions`, from the publication hook) and kept in `decision_exports` with the
-versions (`xmin`) of the rows they were rendered from: the decision, its advertiser and its
-appeals, plus the public URL and the renderer. The export streams a kept line only while all
-of those are still the same, and renders any other as it reads it: a row edited since, even
-behind the application's back, shows as it now is (which is how `adwarden log verify` sees
-it). A natural person's decisions are never kept: whose names to withhold is read each time.
+versions (`xmin`) of the rows they were rendered from: the decision and its advertiser, plus
+the public URL and the renderer. The export streams a kept line only while all of those are
+still the same, and renders any other as it reads it: a row edited since, even behind the
+application's back, shows as it now is (which is how `adwarden log verify` sees it). The
+decision's appeals' versions are kept too, and compared by `adwarden exports refresh`
+(publication renders a decision again when it writes one of its appeals). A natural person's
+decisions are never kept: whose names to withhold is read each time. Ads' lines are kept
+likewise, by the refresh (see "ads" below).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -145,21 +149,32 @@ def _stream(
     limit: int | None,
 ) -> Iterator[str]:
     """The header (CSV), then batches of (id, line) from `fetch(session, after, size)`, each
-    in its own session, until `limit` lines or the end."""
+    in its own session, until `limit` lines or the end. The next batch is read while one is
+    sent: otherwise the database and Python would take turns, each idle half the time."""
     if fmt is Format.csv:
         yield _lines([columns], fmt)
-    cursor, sent = after, 0
-    while limit is None or sent < limit:
-        size = BATCH if limit is None else min(BATCH, limit - sent)
+
+    def read(cursor: int, size: int) -> list[tuple[int, str]]:
         with db.sessions() as session:
-            lines = fetch(session, cursor, size)
-        if not lines:
-            return
-        yield "".join(line for _, line in lines)
-        sent += len(lines)
-        cursor = lines[-1][0]
-        if len(lines) < size:
-            return
+            return fetch(session, cursor, size)
+
+    def next_size(sent: int) -> int:
+        return BATCH if limit is None else min(BATCH, limit - sent)
+
+    sent, size = 0, next_size(0)
+    if size <= 0:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as reader:
+        pending: Future[list[tuple[int, str]]] | None = reader.submit(read, after, size)
+        while pending is not None:
+            lines = pending.result()
+            sent += len(lines)
+            pending = None
+            if len(lines) == size and (limit is None or sent < limit):
+                size = next_size(sent)
+                pending = reader.submit(read, lines[-1][0], size)
+            if lines:
+                yield "".join(line for _, line in lines)
 
 
 RENDERER = 1  # what a kept line holds: change it with the renderers below
@@ -170,11 +185,15 @@ _RENDER: dict[Format, Callable[[PublicDecision], Any]] = {
     Format.tdb: tdb_statement,
 }
 
-# the versions of every row a decision's lines are rendered from (PostgreSQL's xmin changes
-# with every update of a row, whoever makes it); FROM must hold decisions and advertisers
+# the versions of the rows a decision's lines are rendered from (PostgreSQL's xmin changes
+# with every update of a row, whoever makes it); FROM must hold decisions and advertisers.
+# Its appeals' are compared by `stale_decisions` only: an export would look them up for every
+# line, and publication renders again the lines of a decision whose appeal it writes.
 _ROW_VERSIONS: ColumnElement[str] = literal_column(
-    "decisions.xmin::text || '/' || advertisers.xmin::text || '/' || coalesce(("
-    "SELECT string_agg(appeals.xmin::text, ',' ORDER BY appeals.id) FROM appeals"
+    "decisions.xmin::text || '/' || advertisers.xmin::text"
+)
+_APPEAL_VERSIONS: ColumnElement[str] = literal_column(
+    "coalesce((SELECT string_agg(appeals.xmin::text, ',' ORDER BY appeals.id) FROM appeals"
     " WHERE appeals.decision_id = decisions.id), '')"
 )
 
@@ -201,7 +220,7 @@ def refresh_decisions(session: Session, decision_ids: Iterable[int]) -> int:
     if not ids or session.get_bind().dialect.name != "postgresql":
         return 0
     rows = session.execute(
-        select(Decision, _source())
+        select(Decision, _source(), _APPEAL_VERSIONS)
         .join(Advertiser, Advertiser.id == Decision.advertiser_id)
         .where(among(session, Decision.id, ids), Advertiser.kind == AdvertiserKind.organization)
         .order_by(Decision.id)
@@ -214,23 +233,33 @@ def refresh_decisions(session: Session, decision_ids: Iterable[int]) -> int:
         {
             "decision_id": view.decision.id,
             "source": source,
+            "appeals": appeals,
             **{fmt.value: decision_line(view, fmt) for fmt in Format},
         }
-        for view, (_, source) in zip(views, rows, strict=True)
+        for view, (_, source, appeals) in zip(views, rows, strict=True)
     ]
-    upsert = pg_insert(DecisionExport).values(lines)
-    session.connection().execute(
-        upsert.on_conflict_do_update(
-            index_elements=[DecisionExport.decision_id],
-            set_={name: upsert.excluded[name] for name in lines[0] if name != "decision_id"},
-        )
-    )
+    _keep(session, DecisionExport, "decision_id", lines)
     return len(lines)
 
 
+def _keep(
+    session: Session, model: type[DecisionExport | AdExport], key: str, lines: list[dict[str, Any]]
+) -> None:
+    """Insert or replace these rows of kept lines: one statement, sent in batches."""
+    upsert = pg_insert(model)
+    session.connection().execute(
+        upsert.on_conflict_do_update(
+            index_elements=[key],
+            set_={name: upsert.excluded[name] for name in lines[0] if name != key},
+        ),
+        lines,
+    )
+
+
 def stale_decisions(session: Session, after: int = 0, size: int = BATCH) -> list[int]:
-    """Up to `size` decisions past id `after` whose kept lines are missing or out of date
-    (what `adwarden exports refresh` renders again). None on SQLite, which keeps none."""
+    """Up to `size` decisions past id `after` whose kept lines are missing or out of date,
+    their appeals compared too (what `adwarden exports refresh` renders again). None on
+    SQLite, which keeps none."""
     if session.get_bind().dialect.name != "postgresql":
         return []
     return list(
@@ -241,7 +270,10 @@ def stale_decisions(session: Session, after: int = 0, size: int = BATCH) -> list
             .where(
                 Decision.id > after,
                 Advertiser.kind == AdvertiserKind.organization,
-                DecisionExport.source.is_distinct_from(_source()),
+                or_(
+                    DecisionExport.source.is_distinct_from(_source()),
+                    DecisionExport.appeals.is_distinct_from(_APPEAL_VERSIONS),
+                ),
             )
             .order_by(Decision.id)
             .limit(size)
@@ -258,7 +290,11 @@ def _decision_lines(session: Session, fmt: Format, after: int, size: int) -> lis
         query = (
             select(Decision.id, kept)
             .join(Advertiser, Advertiser.id == Decision.advertiser_id)
-            .outerjoin(DecisionExport, DecisionExport.decision_id == Decision.id)
+            .outerjoin(
+                DecisionExport,
+                # said of both sides: a merge join would otherwise read the lines from the first
+                and_(DecisionExport.decision_id == Decision.id, DecisionExport.decision_id > after),
+            )
         )
     else:
         query = select(Decision.id, null())
@@ -399,13 +435,7 @@ def refresh_ads(session: Session, ad_ids: Iterable[int]) -> int:
         }
         for ad in ads
     ]
-    upsert = pg_insert(AdExport).values(lines)
-    session.connection().execute(
-        upsert.on_conflict_do_update(
-            index_elements=[AdExport.promoted_post_id],
-            set_={name: upsert.excluded[name] for name in lines[0] if name != "promoted_post_id"},
-        )
-    )
+    _keep(session, AdExport, "promoted_post_id", lines)
     return len(lines)
 
 

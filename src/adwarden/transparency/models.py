@@ -81,8 +81,9 @@ class DecisionExport(Base):
     # no foreign key: a kept line is a cache of the decision, never a reason to keep one
     decision_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(
-        Text, comment="row versions of the decision, advertiser and appeals; URL; renderer"
+        Text, comment="row versions of the decision and advertiser; URL; renderer"
     )
+    appeals: Mapped[str] = mapped_column(Text, comment="row versions of the decision's appeals")
     jsonl: Mapped[str] = mapped_column(Text)
     csv: Mapped[str] = mapped_column(Text)
     tdb: Mapped[str] = mapped_column(Text)

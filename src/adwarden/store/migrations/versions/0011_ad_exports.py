@@ -1,4 +1,5 @@
-"""ads rendered for the bulk exports, as decisions are
+"""ads rendered for the bulk exports, as decisions are; a decision's kept lines hold its
+appeals' row versions apart, compared by the refresh only
 
 Revision ID: 0011_ad_exports
 Revises: 0010_ad_search
@@ -41,6 +42,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("promoted_post_id", name=op.f("pk_ad_exports")),
     )
 
+    with op.batch_alter_table("decision_exports", schema=None) as batch_op:
+        batch_op.alter_column(
+            "source", comment="row versions of the decision and advertiser; URL; renderer"
+        )
+        # every kept line's source changes shape with this: all are stale until refreshed
+        batch_op.add_column(
+            sa.Column(
+                "appeals",
+                sa.Text(),
+                nullable=False,
+                server_default="",
+                comment="row versions of the decision's appeals",
+            )
+        )
+    with op.batch_alter_table("decision_exports", schema=None) as batch_op:
+        batch_op.alter_column("appeals", server_default=None)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("decision_exports", schema=None) as batch_op:
+        batch_op.drop_column("appeals")
+        batch_op.alter_column(
+            "source", comment="row versions of the decision, advertiser and appeals; URL; renderer"
+        )
     op.drop_table("ad_exports")
