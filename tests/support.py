@@ -26,6 +26,7 @@ from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import (
     AdvertiserKind,
     AppealOutcome,
+    CampaignStatus,
     HitStatus,
     LedgerKind,
     ListFormat,
@@ -184,6 +185,43 @@ def staff_actor(db: Database, role: Role = Role.reviewer) -> Actor:
     email = make_staff(db, role)
     with db.sessions() as session:
         return actor_for(session.scalars(select(User).where(User.email == email)).one(), Source.api)
+
+
+def running_ad(
+    db: Database,
+    tenant: Tenant,
+    *,
+    payer: str | None = None,
+    text: str,
+    ends_at: datetime | None = None,
+) -> int:
+    """An active campaign's ad, shown in AT and DE for "gardening"."""
+    with db.transaction() as session:
+        campaign = create_campaign(
+            session,
+            SYSTEM,
+            tenant.advertiser_id,
+            CampaignIn(
+                name="Open days",
+                daily_budget=Decimal("50.00"),
+                lifetime_budget=Decimal("500.00"),
+                bid_cpm=Decimal("4.00"),
+                payer=payer,
+                keywords=["gardening"],
+                countries=["AT", "DE"],
+                status=CampaignStatus.active,
+                ends_at=ends_at,
+            ),
+        )
+        post = create_promoted_post(
+            session,
+            SYSTEM,
+            campaign.id,
+            PromotedPostIn(
+                account_id=tenant.account_id, text=text, landing_url="https://x.example/"
+            ),
+        )
+        return post.id
 
 
 def publish_default_policy(db: Database) -> None:

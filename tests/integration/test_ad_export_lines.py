@@ -8,19 +8,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
-from adwarden.domain.enums import CampaignStatus, ListKind, SubjectLevel
+from adwarden.domain.enums import ListKind, SubjectLevel
 from adwarden.enforcement.models import Decision
 from adwarden.enforcement.services import decide
 from adwarden.registry.models import Advertiser
-from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
-from adwarden.serving.services import create_campaign, create_promoted_post
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import exports
@@ -28,7 +25,6 @@ from adwarden.transparency.ads import ad_by_id
 from adwarden.transparency.exports import AD_COLUMNS, Format, ad_line, export_ads, stale_ads
 from adwarden.transparency.models import AdExport
 from support import (
-    SYSTEM,
     Tenant,
     cli_env,
     impression_claims,
@@ -36,34 +32,12 @@ from support import (
     make_decision,
     make_tenant,
     publish_default_policy,
+    running_ad,
     staff_actor,
 )
 
 ADWARDEN = str(Path(sys.executable).parent / "adwarden")
 AD_FORMATS = (Format.csv, Format.jsonl)
-
-
-def ending_ad(db: Database, tenant: Tenant, ends_in: timedelta) -> int:
-    """A running ad whose campaign ends `ends_in` from now."""
-    with db.transaction() as session:
-        campaign = create_campaign(
-            session,
-            SYSTEM,
-            tenant.advertiser_id,
-            CampaignIn(
-                name="Open days",
-                daily_budget=Decimal("50.00"),
-                lifetime_budget=Decimal("500.00"),
-                bid_cpm=Decimal("4.00"),
-                countries=["AT"],
-                status=CampaignStatus.active,
-                ends_at=utcnow() + ends_in,
-            ),
-        )
-        post = create_promoted_post(
-            session, SYSTEM, campaign.id, PromotedPostIn(account_id=tenant.account_id, text="Open")
-        )
-        return post.id
 
 
 def show(db: Database, tenant: Tenant, ad: int, campaign_id: int) -> None:
@@ -124,7 +98,7 @@ def test_kept_ad_lines_are_streamed_only_while_they_are_what_the_ad_is_now(
     crypto = make_tenant(db, "Coinly")
     make_decision(db, crypto)  # a rejected post: listed, its content withheld
     gardener = make_tenant(db, "Gardenia")
-    ad = ending_ad(db, gardener, timedelta(days=1))
+    ad = running_ad(db, gardener, text="Open", ends_at=utcnow() + timedelta(days=1))
     with db.sessions() as session:
         found = ad_by_id(session, ad)
         assert found is not None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -20,10 +19,8 @@ from adwarden.enforcement.models import Decision
 from adwarden.enforcement.services import lift
 from adwarden.registry.inputs import NameIn
 from adwarden.registry.services import add_advertiser_name
-from adwarden.serving.inputs import CampaignIn, PromotedPostIn
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Campaign, PromotedPost
-from adwarden.serving.services import create_campaign, create_promoted_post
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency.check import check_log
@@ -31,13 +28,13 @@ from adwarden.transparency.exports import DECISION_COLUMNS
 from support import (
     SYSTEM,
     UPHELD_ANSWER,
-    Tenant,
     api_client,
     impression_claims,
     make_decision,
     make_tenant,
     off_board,
     publish_default_policy,
+    running_ad,
     sole_trader,
     staff_actor,
     upheld_appeal,
@@ -46,34 +43,6 @@ from support import (
 PUBLIC = "/api/v1/public"
 ANSWER = UPHELD_ANSWER
 POINT = "The clause reads the directive as evidence about the vendor; it stands."
-
-
-def running_ad(db: Database, tenant: Tenant, *, payer: str | None = None, text: str) -> int:
-    with db.transaction() as session:
-        campaign = create_campaign(
-            session,
-            SYSTEM,
-            tenant.advertiser_id,
-            CampaignIn(
-                name="Open days",
-                daily_budget=Decimal("50.00"),
-                lifetime_budget=Decimal("500.00"),
-                bid_cpm=Decimal("4.00"),
-                payer=payer,
-                keywords=["gardening"],
-                countries=["AT", "DE"],
-                status=CampaignStatus.active,
-            ),
-        )
-        post = create_promoted_post(
-            session,
-            SYSTEM,
-            campaign.id,
-            PromotedPostIn(
-                account_id=tenant.account_id, text=text, landing_url="https://x.example/"
-            ),
-        )
-        return post.id
 
 
 @pytest.fixture
