@@ -46,7 +46,7 @@ def show(db: Database, tenant: Tenant, ad: int, campaign_id: int) -> None:
 
 
 def exported(db: Database, fmt: Format) -> list[str]:
-    text = "".join(export_ads(db, fmt))
+    text = b"".join(export_ads(db, fmt)).decode()
     lines = text.splitlines(keepends=True)
     if fmt is Format.csv:
         assert lines[0] == ",".join(AD_COLUMNS) + "\r\n"
@@ -118,6 +118,11 @@ def test_kept_ad_lines_are_streamed_only_while_they_are_what_the_ad_is_now(
     assert kept(db) == len(listed_ads)
     assert stale(db) == []
     assert assert_exports_are_current(db) == listed_ads
+    rendered: list[int] = []  # every line is streamed as kept
+    with monkeypatch.context() as spy:
+        spy.setattr(exports, "ad_line", lambda ad, fmt: rendered.append(ad.post.id) or "")
+        assert len(exported(db, Format.csv)) == len(listed_ads)
+    assert rendered == []
 
     # shown again: its delivery changed, so its line is rendered as it is read
     show(db, gardener, ad, campaign_id)
@@ -181,5 +186,5 @@ def test_kept_ad_lines_are_streamed_only_while_they_are_what_the_ad_is_now(
 
     # resumed and limited, it is the same lines
     whole = exported(db, Format.jsonl)
-    resumed = "".join(export_ads(db, Format.jsonl, after=listed_ads[0], limit=2))
+    resumed = b"".join(export_ads(db, Format.jsonl, after=listed_ads[0], limit=2)).decode()
     assert resumed == "".join(whole[1:3])

@@ -18,6 +18,7 @@ from adwarden.domain.enums import AdvertiserKind
 from adwarden.enforcement.models import Decision
 from adwarden.registry.models import Advertiser
 from adwarden.store.engine import Database
+from adwarden.transparency import exports
 from adwarden.transparency.decisions import public_decisions
 from adwarden.transparency.exports import (
     DECISION_COLUMNS,
@@ -52,7 +53,7 @@ def rendered_now(db: Database, fmt: Format) -> str:
 
 
 def exported(db: Database, fmt: Format) -> str:
-    return "".join(export_decisions(db, fmt))
+    return b"".join(export_decisions(db, fmt)).decode()
 
 
 def kept(db: Database) -> int:
@@ -112,10 +113,12 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
     assert_exports_are_current(db)
     assert '"facts_summary":"Edited."' in exported(db, Format.jsonl)
 
-    # the public URL is part of every line: a new one makes them all stale
-    monkeypatch.setenv("ADWARDEN_PUBLIC_URL", "https://transparency.example")
+    # the public URL is part of every line: a new one makes them all stale (a "%" in it must
+    # reach the database as written)
+    public_url = "https://transparency.example/%7Eadwarden"
+    monkeypatch.setenv("ADWARDEN_PUBLIC_URL", public_url)
     assert_exports_are_current(db)
-    assert "https://transparency.example/policy/v1#clause-" in exported(db, Format.tdb)
+    assert f"{public_url}/policy/v1#clause-" in exported(db, Format.tdb)
     if postgres:
         assert len(stale(db)) == organisations
 
@@ -132,7 +135,7 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
         [ADWARDEN, "--db", db_url, "exports", "refresh"],
         capture_output=True,
         text=True,
-        env={**cli_env(), "ADWARDEN_PUBLIC_URL": "https://transparency.example"},
+        env={**cli_env(), "ADWARDEN_PUBLIC_URL": public_url},
         timeout=120,
         check=False,
     )
@@ -144,10 +147,19 @@ def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(
         assert "nothing to refresh" in refreshed.stdout
     assert_exports_are_current(db)
     assert "Edited answer." in exported(db, Format.jsonl)
+    # every kept line is streamed as kept: only the natural person's decision is rendered
+    rendered: list[int] = []
+    monkeypatch.setattr(
+        exports,
+        "decision_line",
+        lambda view, fmt: rendered.append(view.decision.id) or decision_line(view, fmt),
+    )
+    exported(db, Format.jsonl)
+    assert len(rendered) == (1 if postgres else organisations + 1)
     # resumed and limited, it is the same lines
     whole = exported(db, Format.jsonl).splitlines(keepends=True)
     first_id = int(whole[0].split(",", 1)[0].removeprefix('{"id":'))
-    resumed = "".join(export_decisions(db, Format.jsonl, after=first_id, limit=2))
+    resumed = b"".join(export_decisions(db, Format.jsonl, after=first_id, limit=2)).decode()
     assert resumed == "".join(whole[1:3])
 
 

@@ -25,9 +25,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import orjson
+import psycopg
+from psycopg import pq
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -35,7 +39,6 @@ from sqlalchemy import (
     delete,
     literal,
     literal_column,
-    null,
     or_,
     select,
     true,
@@ -142,19 +145,19 @@ def _lines(rows: list[Any], fmt: Format) -> str:
 
 def _stream(
     db: Database,
-    fetch: Callable[[Session, int, int], list[tuple[int, str]]],
+    fetch: Callable[[Session, int, int], list[tuple[int, bytes]]],
     fmt: Format,
     columns: list[str],
     after: int,
     limit: int | None,
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """The header (CSV), then batches of (id, line) from `fetch(session, after, size)`, each
     in its own session, until `limit` lines or the end. The next batch is read while one is
     sent: otherwise the database and Python would take turns, each idle half the time."""
     if fmt is Format.csv:
-        yield _lines([columns], fmt)
+        yield _lines([columns], fmt).encode()
 
-    def read(cursor: int, size: int) -> list[tuple[int, str]]:
+    def read(cursor: int, size: int) -> list[tuple[int, bytes]]:
         with db.sessions() as session:
             return fetch(session, cursor, size)
 
@@ -165,7 +168,7 @@ def _stream(
     if size <= 0:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as reader:
-        pending: Future[list[tuple[int, str]]] | None = reader.submit(read, after, size)
+        pending: Future[list[tuple[int, bytes]]] | None = reader.submit(read, after, size)
         while pending is not None:
             lines = pending.result()
             sent += len(lines)
@@ -174,7 +177,30 @@ def _stream(
                 size = next_size(sent)
                 pending = reader.submit(read, lines[-1][0], size)
             if lines:
-                yield "".join(line for _, line in lines)
+                yield b"".join(line for _, line in lines)
+
+
+class _Undecoded(Loader):
+    """A text value as PostgreSQL sends it in binary: its UTF-8 bytes."""
+
+    format = pq.Format.BINARY
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
+def _kept_rows(session: Session, query: Any) -> list[tuple[int, bytes | None]]:
+    """(id, kept line or None) rows of `query`, each line in the UTF-8 bytes PostgreSQL sends:
+    an export passes them on as they are, where decoding every line to send it encoded again
+    cost more than reading it (values are written into the statement: it is one per batch)."""
+    compiled = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    connection = cast(psycopg.Connection[Any], session.connection().connection.dbapi_connection)
+    with connection.cursor(binary=True) as cursor:
+        cursor.adapters.register_loader("text", _Undecoded)
+        cursor.execute(str(compiled), {})  # its %% written for the driver to read as %
+        return [(int(row[0]), row[1]) for row in cursor.fetchall()]
 
 
 RENDERER = 1  # what a kept line holds: change it with the renderers below
@@ -281,8 +307,11 @@ def stale_decisions(session: Session, after: int = 0, size: int = BATCH) -> list
     )
 
 
-def _decision_lines(session: Session, fmt: Format, after: int, size: int) -> list[tuple[int, str]]:
+def _decision_lines(
+    session: Session, fmt: Format, after: int, size: int
+) -> list[tuple[int, bytes]]:
     """The next `size` decisions' lines: kept ones where they are current, the rest rendered."""
+    ordered = (Decision.id > after, Decision.id, size)
     if session.get_bind().dialect.name == "postgresql":
         kept: Any = case(
             (DecisionExport.source == _source(), getattr(DecisionExport, fmt.value)), else_=None
@@ -296,26 +325,30 @@ def _decision_lines(session: Session, fmt: Format, after: int, size: int) -> lis
                 and_(DecisionExport.decision_id == Decision.id, DecisionExport.decision_id > after),
             )
         )
+        rows = _kept_rows(session, _batch(query, *ordered))
     else:
-        query = select(Decision.id, null())
-    rows = session.execute(query.where(Decision.id > after).order_by(Decision.id).limit(size)).all()
+        rows = [(row[0], None) for row in session.execute(_batch(select(Decision.id), *ordered))]
     stale = [decision_id for decision_id, line in rows if line is None]
-    rendered: dict[int, str] = {}
+    rendered: dict[int, bytes] = {}
     if stale:
         decisions = session.scalars(
             select(Decision).where(among(session, Decision.id, stale)).order_by(Decision.id)
         ).all()
         rendered = {
-            view.decision.id: decision_line(view, fmt)
+            view.decision.id: decision_line(view, fmt).encode()
             for view in public_decisions(session, decisions)
         }
     return [(decision_id, line or rendered[decision_id]) for decision_id, line in rows]
 
 
+def _batch(query: Any, past: Any, key: Any, size: int) -> Any:
+    return query.where(past).order_by(key).limit(size)
+
+
 def export_decisions(
     db: Database, fmt: Format, *, after: int = 0, limit: int | None = None
-) -> Iterator[str]:
-    def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, str]]:
+) -> Iterator[bytes]:
+    def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, bytes]]:
         return _decision_lines(session, fmt, cursor, size)
 
     return _stream(db, fetch, fmt, DECISION_COLUMNS, after, limit)
@@ -323,11 +356,11 @@ def export_decisions(
 
 def export_ads(
     db: Database, fmt: Format, *, after: int = 0, limit: int | None = None
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     if fmt is Format.tdb:
         raise ValueError("the DSA Transparency Database format holds decisions, not ads")
 
-    def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, str]]:
+    def fetch(session: Session, cursor: int, size: int) -> list[tuple[int, bytes]]:
         return _ad_lines(session, fmt, cursor, size)
 
     return _stream(db, fetch, fmt, AD_COLUMNS, after, limit)
@@ -498,18 +531,26 @@ def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
     )
 
 
-def _ad_lines(session: Session, fmt: Format, after: int, size: int) -> list[tuple[int, str]]:
+def _ad_lines(session: Session, fmt: Format, after: int, size: int) -> list[tuple[int, bytes]]:
     """The next `size` listed ads' lines: kept ones where they are current, the rest rendered."""
     now = utcnow()
+    rows: list[tuple[int, bytes | None]]
     if session.get_bind().dialect.name == "postgresql":
         query, current = _kept_ad(session, now, after)
         line: Any = case((current, getattr(AdExport, fmt.value)), else_=None)
-        query = query.with_only_columns(PromotedPost.id, line)
+        rows = _kept_rows(
+            session,
+            query.with_only_columns(PromotedPost.id, line).order_by(PromotedPost.id).limit(size),
+        )
     else:
-        query = _ads(session, now, after).with_only_columns(PromotedPost.id, null())
-    rows = session.execute(query.order_by(PromotedPost.id).limit(size)).all()
-    stale = [ad_id for ad_id, line in rows if line is None]
+        query = _ads(session, now, after).with_only_columns(PromotedPost.id)
+        rows = [
+            (row[0], None) for row in session.execute(query.order_by(PromotedPost.id).limit(size))
+        ]
+    stale = [ad_id for ad_id, kept in rows if kept is None]
     rendered = (
-        {ad.post.id: ad_line(ad, fmt) for ad in _render_ads(session, stale, now)} if stale else {}
+        {ad.post.id: ad_line(ad, fmt).encode() for ad in _render_ads(session, stale, now)}
+        if stale
+        else {}
     )
-    return [(ad_id, line or rendered[ad_id]) for ad_id, line in rows]
+    return [(ad_id, kept or rendered[ad_id]) for ad_id, kept in rows]
