@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect, select, text
 
 from adwarden.models import metadata
 from adwarden.policy.loader import load_policy
@@ -23,6 +23,19 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+def test_a_decisions_json_line_is_kept_uncompressed_on_postgresql(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite keeps no export lines
+    with db.engine.connect() as connection:
+        storage = connection.execute(
+            text(
+                "SELECT attname, attstorage FROM pg_attribute WHERE attrelid ="
+                " 'decision_exports'::regclass AND attname IN ('jsonl', 'csv')"
+            )
+        ).all()
+    assert dict(storage) == {"jsonl": "e", "csv": "x"}  # external, and extended (compressed)
 
 
 def test_every_table_is_there(db: Database) -> None:
