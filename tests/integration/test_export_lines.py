@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import func, select, update
 
@@ -31,6 +32,7 @@ from adwarden.transparency.models import DecisionExport, LogEntry
 from adwarden.transparency.records import STATEMENT
 from support import (
     SYSTEM,
+    api_client,
     cli_env,
     make_decision,
     make_tenant,
@@ -69,6 +71,20 @@ def stale(db: Database) -> list[int]:
 def assert_exports_are_current(db: Database) -> None:
     for fmt in Format:
         assert exported(db, fmt) == rendered_now(db, fmt), fmt
+    # the API splices the same kept lines into its answers
+    with db.sessions() as session:
+        decisions = session.scalars(select(Decision).order_by(Decision.id)).all()
+        now = [
+            orjson.loads(orjson.dumps(v.as_json())) for v in public_decisions(session, decisions)
+        ]
+    with api_client(db) as client:
+        page = client.get("/api/v1/public/decisions", params={"order": "oldest"})
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "public, max-age=60"
+        assert page.json()["items"] == now
+        assert page.json()["total"] == len(now)
+        for item in now:
+            assert client.get(f"/api/v1/public/decisions/{item['id']}").json() == item
 
 
 def test_kept_lines_are_streamed_only_while_their_rows_are_unchanged(

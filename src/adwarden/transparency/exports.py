@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
@@ -339,6 +339,28 @@ def _decision_lines(
             for view in public_decisions(session, decisions)
         }
     return [(decision_id, line or rendered[decision_id]) for decision_id, line in rows]
+
+
+def decision_json(session: Session, decisions: Sequence[Decision]) -> list[bytes]:
+    """These decisions as the public API gives each (`PublicDecision.as_json`), in JSON: the
+    kept line where it is current, as an export reads it, else rendered now."""
+    kept: dict[int, bytes | None] = {}
+    if decisions and session.get_bind().dialect.name == "postgresql":
+        query = (
+            select(Decision.id, DecisionExport.jsonl)
+            .join(Advertiser, Advertiser.id == Decision.advertiser_id)
+            .join(DecisionExport, DecisionExport.decision_id == Decision.id)
+            .where(
+                Decision.id.in_([d.id for d in decisions]),  # a page: written out
+                DecisionExport.source == _source(),
+            )
+        )
+        kept = dict(_kept_rows(session, query))
+    stale = [d for d in decisions if kept.get(d.id) is None]
+    rendered = {
+        view.decision.id: orjson.dumps(view.as_json()) for view in public_decisions(session, stale)
+    }
+    return [(kept.get(d.id) or rendered[d.id]).rstrip(b"\n") for d in decisions]
 
 
 def _batch(query: Any, past: Any, key: Any, size: int) -> Any:

@@ -22,7 +22,13 @@ from adwarden.store.queries import get
 from adwarden.transparency import ads as ad_repository
 from adwarden.transparency import decisions as decision_database
 from adwarden.transparency import keys, log
-from adwarden.transparency.exports import MEDIA_TYPES, Format, export_ads, export_decisions
+from adwarden.transparency.exports import (
+    MEDIA_TYPES,
+    Format,
+    decision_json,
+    export_ads,
+    export_decisions,
+)
 from adwarden.web.deps import MAX_ID, DbSession, IdPath, IsoDate, database
 from adwarden.web.views import PUBLIC_CACHE
 
@@ -64,6 +70,16 @@ def _page(found: decision_database.Page, items: list[dict[str, Any]]) -> ResultP
         offset=found.offset,
         limit=found.limit,
     )
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json", headers={"Cache-Control": PUBLIC_CACHE})
+
+
+def _spliced_page(found: decision_database.Page, items: list[bytes]) -> Response:
+    """A `ResultPage` whose items are already JSON: spliced in, not parsed to be written again."""
+    rest = _page(found, []).model_dump_json(exclude={"items"}).encode()
+    return _json(b'{"items":[' + b",".join(items) + b"]," + rest[1:])
 
 
 def _dates(since: date | None, until: date | None) -> None:
@@ -108,7 +124,6 @@ def show_ad(session: DbSession, response: Response, ad_id: IdPath) -> dict[str, 
 @router.get("/decisions", response_model=ResultPage, responses=INVALID)
 def search_decisions(
     session: DbSession,
-    response: Response,
     offset: PublicOffset = 0,
     limit: PublicLimit = 25,
     advertiser: Name = None,
@@ -121,7 +136,7 @@ def search_decisions(
     since: Annotated[IsoDate | None, Query(description="decided on or after")] = None,
     until: Annotated[IsoDate | None, Query(description="decided on or before")] = None,
     order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
-) -> ResultPage:
+) -> Response:
     """Search every published statement of reasons."""
     _dates(since, until)
     filters = decision_database.DecisionFilters(
@@ -129,16 +144,14 @@ def search_decisions(
         newest_first=order == "newest",
     )  # fmt: skip
     found = decision_database.search(session, filters, offset=offset, limit=limit)
-    views = decision_database.public_decisions(session, found.items)
-    _cache(response)
-    return _page(found, [view.as_json() for view in views])
+    return _spliced_page(found, decision_json(session, found.items))
 
 
-@router.get("/decisions/{decision_id}", responses=NOT_FOUND)
-def show_decision(session: DbSession, response: Response, decision_id: IdPath) -> dict[str, Any]:
-    decision = get(session, Decision, decision_id)
-    _cache(response)
-    return decision_database.public_decisions(session, [decision])[0].as_json()
+@router.get("/decisions/{decision_id}", response_model=dict[str, Any], responses=NOT_FOUND)
+def show_decision(session: DbSession, decision_id: IdPath) -> Response:
+    """One statement of reasons, with its appeals and its place in the log."""
+    [found] = decision_json(session, [get(session, Decision, decision_id)])
+    return _json(found)
 
 
 def _stream(request: Request, rows: Any, fmt: Format, name: str) -> StreamingResponse:
