@@ -358,7 +358,8 @@ def decision_json(session: Session, decisions: Sequence[Decision]) -> list[bytes
         kept = dict(_kept_rows(session, query))
     stale = [d for d in decisions if kept.get(d.id) is None]
     rendered = {
-        view.decision.id: orjson.dumps(view.as_json()) for view in public_decisions(session, stale)
+        view.decision.id: decision_line(view, Format.jsonl).encode()
+        for view in public_decisions(session, stale)
     }
     return [(kept.get(d.id) or rendered[d.id]).rstrip(b"\n") for d in decisions]
 
