@@ -541,9 +541,12 @@ def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
     subjects = session.execute(
         select(Decision.level, Decision.subject_id).where(among(session, Decision.id, ids))
     ).all()
-    under = [_SUBJECTS[level] == subject_id for level, subject_id in subjects]
-    if not under:
+    by_level: dict[SubjectLevel, set[int]] = {}
+    for level, subject_id in subjects:
+        by_level.setdefault(level, set()).add(subject_id)
+    if not by_level:
         return
+    under = [among(session, _SUBJECTS[level], found) for level, found in by_level.items()]
     posts = (
         select(PromotedPost.id)
         .join(Campaign, Campaign.id == PromotedPost.campaign_id)
