@@ -11,9 +11,9 @@ takes its records with it: only rows still in the session are logged.
 After the log, the same hook renders the bulk exports' lines of every decision written, or
 whose appeals were, in the transaction (`exports.refresh_decisions`), so an export streams
 them as kept, and forgets the kept lines of the ads under those decisions
-(`exports.forget_ads`). That is a cache: if rendering fails, the lines are not kept (the failure is
-logged) and the decision is published all the same. Rendering writes nothing until every
-line is made, so a failure leaves the transaction as it was.
+(`exports.forget_ads`). That is a cache: if rendering fails, the lines are not kept (the
+failure is logged) and the decision is published all the same. Rendering writes nothing
+until every line is made, so a failure leaves the transaction as it was.
 """
 
 from __future__ import annotations
