@@ -39,6 +39,7 @@ from sqlalchemy import (
     delete,
     literal,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -192,7 +193,10 @@ class _Undecoded(Loader):
 def _kept_rows(session: Session, query: Any) -> list[tuple[int, bytes | None]]:
     """(id, kept line or None) rows of `query`, each line in the UTF-8 bytes PostgreSQL sends:
     an export passes them on as they are, where decoding every line to send it encoded again
-    cost more than reading it (values are written into the statement: it is one per batch)."""
+    cost more than reading it (values are written into the statement: it is one per batch).
+    SQLite keeps no lines: its queries select None for them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return [(int(row[0]), None) for row in session.execute(query)]
     compiled = query.compile(
         dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
     )
@@ -307,65 +311,72 @@ def stale_decisions(session: Session, after: int = 0, size: int = BATCH) -> list
     )
 
 
+def _kept_decisions(session: Session, fmt: Format, after: int | None = None) -> Any:
+    """Decisions (past `after` if given) with their kept `fmt` lines where current, else None."""
+    if session.get_bind().dialect.name != "postgresql":
+        return select(Decision.id, null())
+    kept = DecisionExport.decision_id == Decision.id
+    if after is not None:
+        # said of both sides: a merge join would otherwise read the lines from the first
+        kept = and_(kept, DecisionExport.decision_id > after)
+    current: Any = case(
+        (DecisionExport.source == _source(), getattr(DecisionExport, fmt.value)), else_=None
+    )
+    return (
+        select(Decision.id, current)
+        .join(Advertiser, Advertiser.id == Decision.advertiser_id)
+        .outerjoin(DecisionExport, kept)
+    )
+
+
+def _filled(
+    rows: list[tuple[int, bytes | None]], render: Callable[[list[int]], dict[int, bytes]]
+) -> list[tuple[int, bytes]]:
+    """`rows` with each missing line rendered by `render(ids)`."""
+    stale = [row_id for row_id, line in rows if line is None]
+    rendered = render(stale) if stale else {}
+    return [(row_id, line or rendered[row_id]) for row_id, line in rows]
+
+
 def _decision_lines(
     session: Session, fmt: Format, after: int, size: int
 ) -> list[tuple[int, bytes]]:
     """The next `size` decisions' lines: kept ones where they are current, the rest rendered."""
-    ordered = (Decision.id > after, Decision.id, size)
-    if session.get_bind().dialect.name == "postgresql":
-        kept: Any = case(
-            (DecisionExport.source == _source(), getattr(DecisionExport, fmt.value)), else_=None
-        )
-        query = (
-            select(Decision.id, kept)
-            .join(Advertiser, Advertiser.id == Decision.advertiser_id)
-            .outerjoin(
-                DecisionExport,
-                # said of both sides: a merge join would otherwise read the lines from the first
-                and_(DecisionExport.decision_id == Decision.id, DecisionExport.decision_id > after),
-            )
-        )
-        rows = _kept_rows(session, _batch(query, *ordered))
-    else:
-        rows = [(row[0], None) for row in session.execute(_batch(select(Decision.id), *ordered))]
-    stale = [decision_id for decision_id, line in rows if line is None]
-    rendered: dict[int, bytes] = {}
-    if stale:
+    rows = _kept_rows(
+        session,
+        _kept_decisions(session, fmt, after)
+        .where(Decision.id > after)
+        .order_by(Decision.id)
+        .limit(size),
+    )
+
+    def render(ids: list[int]) -> dict[int, bytes]:
         decisions = session.scalars(
-            select(Decision).where(among(session, Decision.id, stale)).order_by(Decision.id)
+            select(Decision).where(among(session, Decision.id, ids)).order_by(Decision.id)
         ).all()
-        rendered = {
+        return {
             view.decision.id: decision_line(view, fmt).encode()
             for view in public_decisions(session, decisions)
         }
-    return [(decision_id, line or rendered[decision_id]) for decision_id, line in rows]
+
+    return _filled(rows, render)
 
 
 def decision_json(session: Session, decisions: Sequence[Decision]) -> list[bytes]:
     """These decisions as the public API gives each (`PublicDecision.as_json`), in JSON: the
     kept line where it is current, as an export reads it, else rendered now."""
-    kept: dict[int, bytes | None] = {}
-    if decisions and session.get_bind().dialect.name == "postgresql":
-        query = (
-            select(Decision.id, DecisionExport.jsonl)
-            .join(Advertiser, Advertiser.id == Decision.advertiser_id)
-            .join(DecisionExport, DecisionExport.decision_id == Decision.id)
-            .where(
-                Decision.id.in_([d.id for d in decisions]),  # a page: written out
-                DecisionExport.source == _source(),
-            )
-        )
-        kept = dict(_kept_rows(session, query))
-    stale = [d for d in decisions if kept.get(d.id) is None]
-    rendered = {
-        view.decision.id: decision_line(view, Format.jsonl).encode()
-        for view in public_decisions(session, stale)
-    }
-    return [(kept.get(d.id) or rendered[d.id]).rstrip(b"\n") for d in decisions]
+    if not decisions:
+        return []
+    by_id = {d.id: d for d in decisions}
+    written_out = Decision.id.in_(list(by_id))  # a page's worth
+    rows = _kept_rows(session, _kept_decisions(session, Format.jsonl).where(written_out))
 
+    def render(ids: list[int]) -> dict[int, bytes]:
+        views = public_decisions(session, [by_id[i] for i in ids])
+        return {view.decision.id: decision_line(view, Format.jsonl).encode() for view in views}
 
-def _batch(query: Any, past: Any, key: Any, size: int) -> Any:
-    return query.where(past).order_by(key).limit(size)
+    lines = dict(_filled(rows, render))
+    return [lines[d.id].rstrip(b"\n") for d in decisions]
 
 
 def export_decisions(
@@ -560,23 +571,17 @@ def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
 def _ad_lines(session: Session, fmt: Format, after: int, size: int) -> list[tuple[int, bytes]]:
     """The next `size` listed ads' lines: kept ones where they are current, the rest rendered."""
     now = utcnow()
-    rows: list[tuple[int, bytes | None]]
     if session.get_bind().dialect.name == "postgresql":
         query, current = _kept_ad(session, now, after)
         line: Any = case((current, getattr(AdExport, fmt.value)), else_=None)
-        rows = _kept_rows(
-            session,
-            query.with_only_columns(PromotedPost.id, line).order_by(PromotedPost.id).limit(size),
-        )
     else:
-        query = _ads(session, now, after).with_only_columns(PromotedPost.id)
-        rows = [
-            (row[0], None) for row in session.execute(query.order_by(PromotedPost.id).limit(size))
-        ]
-    stale = [ad_id for ad_id, kept in rows if kept is None]
-    rendered = (
-        {ad.post.id: ad_line(ad, fmt).encode() for ad in _render_ads(session, stale, now)}
-        if stale
-        else {}
+        query, line = _ads(session, now, after), null()
+    rows = _kept_rows(
+        session,
+        query.with_only_columns(PromotedPost.id, line).order_by(PromotedPost.id).limit(size),
     )
-    return [(ad_id, kept or rendered[ad_id]) for ad_id, kept in rows]
+
+    def render(ids: list[int]) -> dict[int, bytes]:
+        return {ad.post.id: ad_line(ad, fmt).encode() for ad in _render_ads(session, ids, now)}
+
+    return _filled(rows, render)
