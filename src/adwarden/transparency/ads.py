@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     cast,
     exists,
@@ -233,15 +234,33 @@ WALK_BUDGET = 200
 SORT_CAP = 1_000
 
 
+def _matching(session: Session, filters: AdFilters, now: datetime) -> Select[Any]:
+    """The ids of matching ads, through only the tables the filters need: every joined row
+    is an index lookup per candidate, and a broad search reads thousands of candidates."""
+    query = select(PromotedPost.id).join(Campaign, Campaign.id == PromotedPost.campaign_id)
+    if filters.status is not None:  # the account's eligibility restricts its ads
+        query = query.join(Account, Account.id == PromotedPost.account_id)
+    query = query.outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
+    return query.where(*ad_conditions(session, filters, now))
+
+
+def _rows(session: Session, ids: Sequence[int]) -> list[Any]:
+    """The page's ads, in the order of `ids`, as `with_names(ads_query())` selects them."""
+    if not ids:
+        return []
+    found = session.execute(with_names(ads_query()).where(PromotedPost.id.in_(ids)))
+    by_id = {row[0].id: row for row in found}
+    return [by_id[ad_id] for ad_id in ids]
+
+
 def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
     """One page of matching ads. The capped count comes first. Many matches are walked in
     the order asked for, down an index, for as long as they come often enough to fill the
     page soon; otherwise (and for a few matches) they are found through their filters' own
-    indexes and sorted."""
+    indexes and sorted. Either way only the page's ids are found so; its rows come after."""
     now = utcnow()
-    conditions = ad_conditions(session, filters, now)
-    query = ads_query().where(*conditions)
-    counted = query.with_only_columns(PromotedPost.id)
+    query = _matching(session, filters, now)
+    counted = query
     dated = _dated(filters)
     if dated:
         # ids follow time, so a date range's matches sit together: walk the showing dates
@@ -250,30 +269,29 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
         counted = counted.order_by(edge)
     total = capped_count(session, counted, count_cap(offset))
     metric = _by_delivery(filters)
-    query = with_names(query)
-    rows: Sequence[Any] | None = None
+    ids: list[int] | None = None
     if total == 0:
-        rows = []
+        ids = []
     elif dated and filters.sort is AdSort.newest:  # first showings, from the range's edge
-        rows = _walk(session, query, metric, offset, limit, None, unshown=False)
+        ids = _walk(session, query, metric, offset, limit, None, unshown=False)
     else:
         # an ad never shown matches no date range
         walk = partial(_walk, session, query, metric, offset, limit, unshown=not dated)
         if total > count_cap(offset):
-            rows = walk(WALK_BUDGET * (offset + limit))
-        if rows is None:
-            rows = _sorted(session, query, metric, offset, limit)
-        if rows is None:
-            rows = walk(None)
-    assert rows is not None
-    return Page(public_ads(session, rows, now), total, offset, limit)
+            ids = walk(WALK_BUDGET * (offset + limit))
+        if ids is None:
+            ids = _sorted(session, query, metric, offset, limit)
+        if ids is None:
+            ids = walk(None)
+    assert ids is not None
+    return Page(public_ads(session, _rows(session, ids), now), total, offset, limit)
 
 
 def _sorted(
-    session: Session, query: Any, metric: Any, offset: int, limit: int
-) -> Sequence[Any] | None:
-    """The page, if at most SORT_CAP ads match: fetched through the filters' own indexes and
-    sorted; None if more match, or the page reaches past SORT_CAP."""
+    session: Session, query: Select[Any], metric: Any, offset: int, limit: int
+) -> list[int] | None:
+    """The page's ids, if at most SORT_CAP ads match: fetched through the filters' own
+    indexes and sorted; None if more match, or the page reaches past SORT_CAP."""
     if offset + limit > SORT_CAP:
         return None
     columns = [PromotedPost.id.label("id")]
@@ -288,24 +306,23 @@ def _sorted(
     ).all()
     if page and page[0][1] > SORT_CAP:
         return None
-    ids = [row[0] for row in page]
-    by_id = {row[0].id: row for row in session.execute(query.where(PromotedPost.id.in_(ids)))}
-    return [by_id[ad_id] for ad_id in ids]
+    return [row[0] for row in page]
 
 
 def _walk(
     session: Session,
-    query: Any,
+    query: Select[Any],
     metric: Any,
     offset: int,
     limit: int,
     budget: int | None,
     *,
     unshown: bool,
-) -> Sequence[Any] | None:
-    """The page down the index of the order asked for: the newest ads by id, or shown ads by
-    `metric` and then (`unshown`) ads never shown, newest first. Within the first `budget`
-    rows of that index, or all of it; None if the budget ran out before the page was full."""
+) -> list[int] | None:
+    """The page's ids down the index of the order asked for: the newest ads by id, or shown
+    ads by `metric` and then (`unshown`) ads never shown, newest first. Within the first
+    `budget` rows of that index, or all of it; None if the budget ran out before the page
+    was full."""
     if metric is None:
         key: tuple[Any, ...] = (PromotedPost.id,)
         walked = query
@@ -317,26 +334,26 @@ def _walk(
     if budget is not None:
         edge = session.execute(select(*key).order_by(*order).offset(budget).limit(1)).first()
     bounded = walked if edge is None else walked.where(tuple_(*key) > tuple_(*edge))
-    rows = session.execute(bounded.order_by(*order).offset(offset).limit(limit)).all()
-    if len(rows) == limit:
-        return rows
+    ids = list(session.scalars(bounded.order_by(*order).offset(offset).limit(limit)))
+    if len(ids) == limit:
+        return ids
     if edge is not None:
         return None
     if metric is None or not unshown:
-        return rows
-    if rows:
-        shown_total = offset + len(rows)
+        return ids
+    if ids:
+        shown_total = offset + len(ids)
     else:  # past the shown ones: how many there are decides where the others start
         counted = walked.with_only_columns(func.count()).order_by(None)
         shown_total = int(session.scalar(counted) or 0)
     never_shown = query.where(PostDelivery.promoted_post_id.is_(None))
     return [
-        *rows,
-        *session.execute(
+        *ids,
+        *session.scalars(
             never_shown.order_by(PromotedPost.id.desc())
             .offset(max(0, offset - shown_total))
-            .limit(limit - len(rows))
-        ).all(),
+            .limit(limit - len(ids))
+        ),
     ]
 
 
