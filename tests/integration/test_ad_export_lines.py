@@ -10,6 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import func, select, update
 
@@ -21,11 +22,12 @@ from adwarden.serving.ledger import count_event
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import exports
-from adwarden.transparency.ads import ad_by_id
+from adwarden.transparency.ads import ad_by_id, ads_by_id
 from adwarden.transparency.exports import AD_COLUMNS, Format, ad_line, export_ads, stale_ads
 from adwarden.transparency.models import AdExport
 from support import (
     Tenant,
+    api_client,
     cli_env,
     impression_claims,
     listed,
@@ -65,6 +67,15 @@ def assert_exports_are_current(db: Database) -> list[int]:
                 ad = ad_by_id(session, ad_id)
                 assert ad is not None
                 assert line == ad_line(ad, fmt), (fmt, ad_id)
+    # the API splices the same kept lines into its answers
+    with db.sessions() as session:
+        now = [orjson.loads(orjson.dumps(ad.as_json())) for ad in ads_by_id(session, ids[::-1])]
+    with api_client(db) as client:
+        page = client.get("/api/v1/public/ads")
+        assert page.status_code == 200
+        assert page.headers["cache-control"] == "public, max-age=60"
+        assert page.json()["items"] == now
+        assert page.json()["total"] == len(now)
     return ids
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
@@ -254,10 +254,21 @@ def _rows(session: Session, ids: Sequence[int]) -> list[Any]:
 
 
 def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
-    """One page of matching ads. The capped count comes first. Many matches are walked in
-    the order asked for, down an index, for as long as they come often enough to fill the
+    """One page of matching ads, as `PublicAd`s."""
+    found = find(session, filters, offset=offset, limit=limit)
+    return replace(found, items=ads_by_id(session, found.items))
+
+
+def ads_by_id(session: Session, ids: Sequence[int]) -> list[PublicAd]:
+    """These listed ads, in the order of `ids`."""
+    return public_ads(session, _rows(session, ids), utcnow())
+
+
+def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
+    """One page of matching ads' ids. The capped count comes first. Many matches are walked
+    in the order asked for, down an index, for as long as they come often enough to fill the
     page soon; otherwise (and for a few matches) they are found through their filters' own
-    indexes and sorted. Either way only the page's ids are found so; its rows come after."""
+    indexes and sorted."""
     now = utcnow()
     query = _matching(session, filters, now)
     counted = query
@@ -284,7 +295,7 @@ def search(session: Session, filters: AdFilters, *, offset: int, limit: int) -> 
         if ids is None:
             ids = walk(None)
     assert ids is not None
-    return Page(public_ads(session, _rows(session, ids), now), total, offset, limit)
+    return Page(ids, total, offset, limit)
 
 
 def _sorted(

@@ -506,13 +506,15 @@ def refresh_ads(session: Session, ad_ids: Iterable[int]) -> int:
     return len(lines)
 
 
-def _kept_ad(session: Session, now: datetime, after: int) -> tuple[Any, ColumnElement[bool]]:
-    """Listed ads past `after` with their kept lines, and whether those are current (as far
-    as the ads' own rows and the clock tell)."""
-    query = _ads(session, now, after).outerjoin(
-        AdExport,
-        and_(AdExport.promoted_post_id == PromotedPost.id, AdExport.promoted_post_id > after),
-    )
+def _kept_ad(
+    session: Session, now: datetime, after: int | None = None
+) -> tuple[Any, ColumnElement[bool]]:
+    """Listed ads (past `after` if given) with their kept lines, and whether those are
+    current (as far as the ads' own rows and the clock tell)."""
+    kept = AdExport.promoted_post_id == PromotedPost.id
+    if after is not None:
+        kept = and_(kept, AdExport.promoted_post_id > after)
+    query = _ads(session, now, after).outerjoin(AdExport, kept)
     current = and_(
         AdExport.source == _stamped(_AD_ROW_VERSIONS),
         or_(AdExport.valid_until.is_(None), AdExport.valid_until > now),
@@ -568,20 +570,42 @@ def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
     )
 
 
+def _ad_rows(session: Session, fmt: Format, now: datetime, after: int | None = None) -> Any:
+    """Listed ads (past `after` if given): their ids and kept `fmt` lines where current."""
+    if session.get_bind().dialect.name != "postgresql":
+        return _ads(session, now, after).with_only_columns(PromotedPost.id, null())
+    query, current = _kept_ad(session, now, after)
+    return query.with_only_columns(
+        PromotedPost.id, case((current, getattr(AdExport, fmt.value)), else_=None)
+    )
+
+
 def _ad_lines(session: Session, fmt: Format, after: int, size: int) -> list[tuple[int, bytes]]:
     """The next `size` listed ads' lines: kept ones where they are current, the rest rendered."""
     now = utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        query, current = _kept_ad(session, now, after)
-        line: Any = case((current, getattr(AdExport, fmt.value)), else_=None)
-    else:
-        query, line = _ads(session, now, after), null()
     rows = _kept_rows(
-        session,
-        query.with_only_columns(PromotedPost.id, line).order_by(PromotedPost.id).limit(size),
+        session, _ad_rows(session, fmt, now, after).order_by(PromotedPost.id).limit(size)
     )
 
     def render(ids: list[int]) -> dict[int, bytes]:
         return {ad.post.id: ad_line(ad, fmt).encode() for ad in _render_ads(session, ids, now)}
 
     return _filled(rows, render)
+
+
+def ad_json(session: Session, ids: Sequence[int]) -> list[bytes]:
+    """These listed ads as the public API gives each (`PublicAd.as_json`), in JSON and in the
+    order of `ids`: the kept line where it is current, as an export reads it, else rendered
+    now."""
+    if not ids:
+        return []
+    now = utcnow()
+    written_out = PromotedPost.id.in_(list(ids))  # a page's worth
+    rows = _kept_rows(session, _ad_rows(session, Format.jsonl, now).where(written_out))
+
+    def render(stale: list[int]) -> dict[int, bytes]:
+        rendered = _render_ads(session, stale, now)
+        return {ad.post.id: ad_line(ad, Format.jsonl).encode() for ad in rendered}
+
+    lines = dict(_filled(rows, render))
+    return [lines[ad_id].rstrip(b"\n") for ad_id in ids]

@@ -25,6 +25,7 @@ from adwarden.transparency import keys, log
 from adwarden.transparency.exports import (
     MEDIA_TYPES,
     Format,
+    ad_json,
     decision_json,
     export_ads,
     export_decisions,
@@ -90,7 +91,6 @@ def _dates(since: date | None, until: date | None) -> None:
 @router.get("/ads", response_model=ResultPage, responses=INVALID)
 def search_ads(
     session: DbSession,
-    response: Response,
     offset: PublicOffset = 0,
     limit: PublicLimit = 25,
     advertiser: Name = None,
@@ -102,14 +102,13 @@ def search_ads(
     until: Annotated[IsoDate | None, Query(description="shown on or before")] = None,
     ad_status: Annotated[ad_repository.AdStatus | None, Query(alias="status")] = None,
     sort: ad_repository.AdSort = ad_repository.AdSort.newest,
-) -> ResultPage:
+) -> Response:
     """Search the ads repository. Restricted ads are listed too, with the decision that
     restricted them; their content is withheld where its clause says so."""
     _dates(since, until)
     filters = ad_repository.AdFilters(advertiser, text, country, since, until, ad_status, sort)
-    found = ad_repository.search(session, filters, offset=offset, limit=limit)
-    _cache(response)
-    return _page(found, [ad.as_json() for ad in found.items])
+    found = ad_repository.find(session, filters, offset=offset, limit=limit)
+    return _spliced_page(found, ad_json(session, found.items))
 
 
 @router.get("/ads/{ad_id}", responses=NOT_FOUND)
