@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from adwarden.domain.enums import CampaignStatus, NameKind, Role
 from adwarden.enforcement.models import Decision
 from adwarden.enforcement.services import lift
 from adwarden.registry.inputs import NameIn
+from adwarden.registry.models import Account
 from adwarden.registry.services import add_advertiser_name
 from adwarden.serving.ledger import count_event
 from adwarden.serving.models import Campaign, PromotedPost
@@ -322,3 +324,46 @@ def test_a_natural_person_advertiser_is_not_named_in_the_decisions_database(
         assert "novak" not in text.lower()
     with db.sessions() as session:
         assert check_log(session) == []
+
+
+def test_a_status_search_tells_restricted_ads_by_post_campaign_or_account(db: Database) -> None:
+    """Restricted: the post rejected, its campaign held, or its account barred from ads (each
+    looked up its own way); stopped: none of those, and not running; running: the rest."""
+    tenant, other = make_tenant(db, "Statusly"), make_tenant(db, "Barredly")
+    ads = {
+        kind: running_ad(db, other if kind == "barred" else tenant, text=f"{kind} offer")
+        for kind in ("running", "rejected", "held", "barred", "paused")
+    }
+    with db.engine.begin() as connection:
+        post, campaign = PromotedPost.__table__, Campaign.__table__
+        connection.execute(
+            update(post).where(post.c.id == ads["rejected"]).values(status="rejected")
+        )
+
+        def campaign_of(ad: int) -> Any:
+            return select(post.c.campaign_id).where(post.c.id == ad).scalar_subquery()
+
+        connection.execute(
+            update(campaign).where(campaign.c.id == campaign_of(ads["held"])).values(held=True)
+        )
+        connection.execute(
+            update(campaign)
+            .where(campaign.c.id == campaign_of(ads["paused"]))
+            .values(status=CampaignStatus.paused)
+        )
+        connection.execute(
+            update(Account.__table__)
+            .where(Account.__table__.c.id == other.account_id)
+            .values(ads_eligible=False)
+        )
+    with api_client(db) as client:
+
+        def found(status: str) -> set[int]:
+            return set(ids(get_json(client, f"{PUBLIC}/ads", status=status)))
+
+        assert found("restricted") == {ads["rejected"], ads["held"], ads["barred"]}
+        assert found("stopped") == {ads["paused"]}
+        assert found("running") == {ads["running"]}
+        page = client.get("/ads", params={"status": "restricted"}).text
+        assert all(f'href="/ads/{ads[kind]}"' in page for kind in ("rejected", "held", "barred"))
+        assert f'href="/ads/{ads["running"]}"' not in page

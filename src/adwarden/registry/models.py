@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, PrimaryKeyConstraint, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from adwarden.domain.enums import AdvertiserKind, NameKind, PersonRole
@@ -138,6 +147,15 @@ class Account(Record, Updated, Base):
     """A platform account. Owned by an advertiser or by no one (a plain user)."""
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        # the few barred: the ads repository's "restricted" looks their ads up by them
+        Index(
+            "ix_accounts_ineligible",
+            "id",
+            postgresql_where=text("NOT ads_eligible"),
+            sqlite_where=text("NOT ads_eligible"),
+        ),
+    )
 
     handle: Mapped[str] = mapped_column(String(50), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
