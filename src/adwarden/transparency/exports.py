@@ -207,6 +207,15 @@ def _kept_rows(session: Session, query: Any) -> list[tuple[int, bytes | None]]:
         return [(int(row[0]), row[1]) for row in cursor.fetchall()]
 
 
+def _kept_page(session: Session, query: Any) -> list[tuple[int, bytes | None]]:
+    """(id, kept line or None) rows of `query`, for a page of an answer: through the
+    statement cache (one statement whatever the ids), where a batch of an export is not."""
+    return [
+        (int(row_id), None if line is None else line.encode())
+        for row_id, line in session.execute(query)
+    ]
+
+
 RENDERER = 1  # what a kept line holds: change it with the renderers below
 
 _RENDER: dict[Format, Callable[[PublicDecision], Any]] = {
@@ -368,8 +377,8 @@ def decision_json(session: Session, decisions: Sequence[Decision]) -> list[bytes
     if not decisions:
         return []
     by_id = {d.id: d for d in decisions}
-    written_out = Decision.id.in_(list(by_id))  # a page's worth
-    rows = _kept_rows(session, _kept_decisions(session, Format.jsonl).where(written_out))
+    written_out = among(session, Decision.id, list(by_id))
+    rows = _kept_page(session, _kept_decisions(session, Format.jsonl).where(written_out))
 
     def render(ids: list[int]) -> dict[int, bytes]:
         views = public_decisions(session, [by_id[i] for i in ids])
@@ -600,8 +609,8 @@ def ad_json(session: Session, ids: Sequence[int]) -> list[bytes]:
     if not ids:
         return []
     now = utcnow()
-    written_out = PromotedPost.id.in_(list(ids))  # a page's worth
-    rows = _kept_rows(session, _ad_rows(session, Format.jsonl, now).where(written_out))
+    written_out = among(session, PromotedPost.id, list(ids))
+    rows = _kept_page(session, _ad_rows(session, Format.jsonl, now).where(written_out))
 
     def render(stale: list[int]) -> dict[int, bytes]:
         rendered = _render_ads(session, stale, now)

@@ -62,9 +62,11 @@ def create_app(db: Database) -> FastAPI:
     )
     app.state.db = db
     api = APIRouter(prefix=API_PREFIX)
-    # the ad server first: its routes are matched on every ad request, the hot path
+    # the ad server first: its routes are matched on every ad request, the hot path; then
+    # the public API, open to anyone and the most asked
     for module in (
         serve,
+        public,
         auth,
         advertisers,
         people,
@@ -75,7 +77,6 @@ def create_app(db: Database) -> FastAPI:
         appeals,
         policy,
         selfcheck,
-        public,
         public_policy,
         public_reports,
     ):
