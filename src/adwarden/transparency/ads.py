@@ -30,6 +30,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
     tuple_,
 )
@@ -349,7 +350,7 @@ def _walk(
     if budget is not None:
         edge = session.execute(select(*key).order_by(*order).offset(budget).limit(1)).first()
     bounded = walked if edge is None else walked.where(tuple_(*key) > tuple_(*edge))
-    ids = list(session.scalars(bounded.order_by(*order).offset(offset).limit(limit)))
+    ids = _walked(session, bounded.order_by(*order).offset(offset).limit(limit))
     if len(ids) == limit:
         return ids
     if edge is not None:
@@ -364,12 +365,26 @@ def _walk(
     never_shown = query.where(PostDelivery.promoted_post_id.is_(None))
     return [
         *ids,
-        *session.scalars(
+        *_walked(
+            session,
             never_shown.order_by(PromotedPost.id.desc())
             .offset(max(0, offset - shown_total))
-            .limit(limit - len(ids))
+            .limit(limit - len(ids)),
         ),
     ]
+
+
+def _walked(session: Session, walk: Select[Any]) -> list[int]:
+    """The ids `walk` reads down its order's index, to the end of its page. PostgreSQL may
+    read a bitmap of every match instead and sort it, when it expects few: for a word it
+    cannot tell is common, that reads all of its matches where the walk stops at a page."""
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(walk))
+    session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        return list(session.scalars(walk))
+    finally:
+        session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT"))
 
 
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
