@@ -31,6 +31,9 @@ WORDS = {
     "tulip": lambda n: n % 10 == 0,  # one in ten: walked within the budget
     "heirloom": lambda n: n <= 300,  # a few hundred, all old: the budget runs out, sorted
     "perennial": lambda n: n <= 1_200,  # more than SORT_CAP, all old: walked to the end
+    # thin among the newest, thick among the oldest: the budget holds over a quarter of the
+    # first page, so the walk goes on past it
+    "fern": lambda n: n % (250 if n > POSTS - WALK_BUDGET * PAGE else 10) == 1,
     "orchid": lambda n: n % 97 == 0,  # fewer than COUNT_AHEAD: sorted
     "cactus": lambda n: False,  # none: nothing fetched
 }

@@ -273,7 +273,8 @@ def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Pa
     """One page of matching ads' ids. The capped count comes first. Many matches are walked
     in the order asked for, down an index, for as long as they come often enough to fill the
     page soon; otherwise (and for a few matches) they are found through their filters' own
-    indexes and sorted."""
+    indexes and sorted. A walk whose budget held at least a quarter of the page walks on:
+    the rest of the page is then at most four budgets further down."""
     now = utcnow()
     query = _matching(session, filters, now)
     counted = query
@@ -285,22 +286,21 @@ def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Pa
         counted = counted.order_by(edge)
     total = capped_count(session, counted, count_cap(offset))
     metric = _by_delivery(filters)
-    ids: list[int] | None = None
     if total == 0:
-        ids = []
-    elif dated and filters.sort is AdSort.newest:  # first showings, from the range's edge
-        ids = _walk(session, query, metric, offset, limit, None, unshown=False)
-    else:
-        # an ad never shown matches no date range
-        walk = partial(_walk, session, query, metric, offset, limit, unshown=not dated)
-        if total > count_cap(offset):
-            ids = walk(WALK_BUDGET * (offset + limit))
-        if ids is None:
-            ids = _sorted(session, query, metric, offset, limit)
-        if ids is None:
-            ids = walk(None)
-    assert ids is not None
-    return Page(ids, total, offset, limit)
+        return Page([], total, offset, limit)
+    if dated and filters.sort is AdSort.newest:  # first showings, from the range's edge
+        return Page(_walk_all(session, query, metric, offset, limit, False), total, offset, limit)
+    unshown = not dated  # an ad never shown matches no date range
+    walk = partial(_walk_all, session, query, metric, offset, limit, unshown)
+    if total > count_cap(offset):
+        budget = WALK_BUDGET * (offset + limit)
+        near = _walk(session, query, metric, offset, limit, budget, unshown=unshown)
+        if isinstance(near, list):
+            return Page(near, total, offset, limit)
+        if 4 * near.found >= limit:
+            return Page(walk(), total, offset, limit)
+    ids = _sorted(session, query, metric, offset, limit)
+    return Page(walk() if ids is None else ids, total, offset, limit)
 
 
 def _sorted(
@@ -325,6 +325,21 @@ def _sorted(
     return [row[0] for row in page]
 
 
+@dataclass(frozen=True)
+class _Short:
+    """A walk's budget ran out before the page was full."""
+
+    found: int  # ids of the page it held
+
+
+def _walk_all(
+    session: Session, query: Select[Any], metric: Any, offset: int, limit: int, unshown: bool
+) -> list[int]:
+    walked = _walk(session, query, metric, offset, limit, None, unshown=unshown)
+    assert isinstance(walked, list)  # no budget: never short
+    return walked
+
+
 def _walk(
     session: Session,
     query: Select[Any],
@@ -334,10 +349,10 @@ def _walk(
     budget: int | None,
     *,
     unshown: bool,
-) -> list[int] | None:
+) -> list[int] | _Short:
     """The page's ids down the index of the order asked for: the newest ads by id, or shown
     ads by `metric` and then (`unshown`) ads never shown, newest first. Within the first
-    `budget` rows of that index, or all of it; None if the budget ran out before the page
+    `budget` rows of that index, or all of it; _Short if the budget ran out before the page
     was full."""
     if metric is None:
         key: tuple[Any, ...] = (PromotedPost.id,)
@@ -354,7 +369,7 @@ def _walk(
     if len(ids) == limit:
         return ids
     if edge is not None:
-        return None
+        return _Short(len(ids))
     if metric is None or not unshown:
         return ids
     if ids:
