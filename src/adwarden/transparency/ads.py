@@ -253,7 +253,7 @@ def _rows(session: Session, ids: Sequence[int]) -> list[Any]:
     """The page's ads, in the order of `ids`, as `with_names(ads_query())` selects them."""
     if not ids:
         return []
-    found = session.execute(with_names(ads_query()).where(PromotedPost.id.in_(ids)))
+    found = session.execute(with_names(ads_query()).where(among(session, PromotedPost.id, ids)))
     by_id = {row[0].id: row for row in found}
     return [by_id[ad_id] for ad_id in ids]
 
