@@ -5,7 +5,6 @@ listening process (PostgreSQL LISTEN/NOTIFY)."""
 from __future__ import annotations
 
 import multiprocessing
-import queue
 from decimal import Decimal
 
 import pytest
@@ -87,6 +86,20 @@ def test_four_processes_never_overspend_a_budget(db: Database) -> None:
     assert 100_000 <= spent < 100_000 + price
 
 
+def reports_from(
+    seen: multiprocessing.Queue[tuple[int, bool]], version: int, count: int
+) -> list[tuple[int, bool]]:
+    """The next `count` reports of `version` or later. Reports of earlier versions are passed
+    over: a first load's report can arrive after the process said it was ready, since each
+    queue is written by its own feeder thread."""
+    found: list[tuple[int, bool]] = []
+    while len(found) < count:
+        report = seen.get(timeout=60)
+        if report[0] >= version:
+            found.append(report)
+    return found
+
+
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_an_off_boarding_reaches_every_listening_process(db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
     publish_default_policy(db)
@@ -106,11 +119,6 @@ def test_an_off_boarding_reaches_every_listening_process(db: Database, tmp_path)
         worker.start()
     try:
         loaded = [ready.get(timeout=120) for _ in workers]
-        while True:  # drain what the first loads reported
-            try:
-                seen.get_nowait()
-            except queue.Empty:
-                break
         with db.transaction() as session:
             decision = decide(
                 session,
@@ -121,11 +129,11 @@ def test_an_off_boarding_reaches_every_listening_process(db: Database, tmp_path)
                 "Watched Ltd makes the products a national security directive names; confirmed.",
             )
         version = max(loaded) + 1
-        reports = [seen.get(timeout=60) for _ in workers]
+        reports = reports_from(seen, version, PROCESSES)
         assert reports == [(version, False)] * PROCESSES  # every process: off-boarded
         with db.transaction() as session:
             lift(session, reviewer, decision.id, "reversed again", reversed_=True)
-        reports = [seen.get(timeout=60) for _ in workers]
+        reports = reports_from(seen, version + 1, PROCESSES)
         assert reports == [(version + 1, True)] * PROCESSES  # and back, just as fast
     finally:
         stop.set()
