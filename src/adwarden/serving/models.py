@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +39,8 @@ class Campaign(Record, Updated, Base):
         CheckConstraint(
             "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="schedule_order"
         ),
+        # the few held: the ads repository's "restricted" tests ads' campaigns against them
+        Index("ix_campaigns_held", "id", postgresql_where=text("held"), sqlite_where=text("held")),
     )
 
     advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"), index=True)

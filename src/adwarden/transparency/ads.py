@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +29,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    text,
     true,
     tuple_,
 )
@@ -94,13 +92,16 @@ def bucket(value: int, bounds: Sequence[int]) -> dict[str, int | None]:
     return {"lower": lower, "upper": above[0] if above else None}
 
 
-def _restricted() -> ColumnElement[bool]:
+def _restricted(*, looked_up: bool = False) -> ColumnElement[bool]:
     # the few barred accounts are looked up (once, through their own index), not joined: a
-    # walk then tests each ad it reads against them without a join per ad
+    # walk then tests each ad it reads against them without a join per ad. `looked_up`:
+    # held campaigns too, so that a walk joins an ad's campaign only once the ad matched
+    # (not under NOT: PostgreSQL then hashes every campaign to anti-join them)
     barred = select(Account.id).where(not_(Account.ads_eligible)).correlate(None)
+    held = select(Campaign.id).where(Campaign.held).correlate(None)
     return or_(
         PromotedPost.status == PromotedPostStatus.rejected,
-        Campaign.held,
+        PromotedPost.campaign_id.in_(held) if looked_up else Campaign.held,
         PromotedPost.account_id.in_(barred),
     )
 
@@ -181,7 +182,7 @@ def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[C
     if filters.until and filters.until < date.max:  # inclusive: the whole day
         found.append(PostDelivery.first_shown_at < day_start(filters.until + timedelta(days=1)))
     if filters.status is AdStatus.restricted:
-        found.append(_restricted())
+        found.append(_restricted(looked_up=True))
     elif filters.status is AdStatus.running:
         found.append(_running(now))
     elif filters.status is AdStatus.stopped:
@@ -270,37 +271,71 @@ def ads_by_id(session: Session, ids: Sequence[int]) -> list[PublicAd]:
 
 
 def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
-    """One page of matching ads' ids. The capped count comes first. Many matches are walked
-    in the order asked for, down an index, for as long as they come often enough to fill the
-    page soon; otherwise (and for a few matches) they are found through their filters' own
-    indexes and sorted. A walk whose budget held at least a quarter of the page walks on:
-    the rest of the page is then at most four budgets further down."""
+    """One page of matching ads' ids, with their count capped past the page.
+
+    Most searches match often among the newest ads, so, unless a name or dates narrow them,
+    a first walk down the ids reads the newest WALK_BUDGET rows per row of the page: it
+    counts the matches to the cap and, newest first, holds the page; a count through the
+    filters' own indexes follows only when it did not reach the cap. A walk in the order
+    asked for (this one, or one within the same budget for the other orders) that holds at
+    least a quarter of the matches up to the page's end goes on from where it stopped: the
+    rest is at most a few budgets further. Otherwise up to SORT_CAP matches are fetched
+    through their filters' own indexes and sorted, or, when more match, walked to the end."""
     now = utcnow()
     query = _matching(session, filters, now)
-    counted = query
-    dated = _dated(filters)
-    if dated:
-        # ids follow time, so a date range's matches sit together: walk the showing dates
-        # from the range's edge, where they are, not the ids from the newest
-        edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
-        counted = counted.order_by(edge)
-    total = capped_count(session, counted, count_cap(offset))
-    metric = _by_delivery(filters)
+    cap = count_cap(offset)
+    budget = WALK_BUDGET * (offset + limit)
+    if _dated(filters):
+        return _find_dated(session, filters, query, offset, limit)
+    newest = _Order(query, (PromotedPost.id,))
+    near: _Stretch | None = None
+    if filters.advertiser:  # a name's few ads are found through its keys
+        total = capped_count(session, query, cap)
+    else:
+        near = newest.stretch(session, cap + 1, budget)
+        whole = near.edge is None or len(near.ids) > cap
+        total = len(near.ids) if whole else capped_count(session, query, cap)
     if total == 0:
         return Page([], total, offset, limit)
-    if dated and filters.sort is AdSort.newest:  # first showings, from the range's edge
-        return Page(_walk_all(session, query, metric, offset, limit, False), total, offset, limit)
-    unshown = not dated  # an ad never shown matches no date range
-    walk = partial(_walk_all, session, query, metric, offset, limit, unshown)
+    metric = _by_delivery(filters)
+    order = newest if metric is None else _Order(query, (metric, PostDelivery.promoted_post_id))
+    if metric is not None or near is None:
+        near = order.stretch(session, offset + limit, budget) if total > cap else None
+    return Page(_page(session, order, near, total > cap, offset, limit), total, offset, limit)
+
+
+def _find_dated(
+    session: Session, filters: AdFilters, query: Select[Any], offset: int, limit: int
+) -> Page:
+    # ids follow time, so a date range's matches sit together: walk the showing dates from
+    # the range's edge, where they are, not the ids from the newest
+    edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
+    total = capped_count(session, query.order_by(edge), count_cap(offset))
+    if total == 0:
+        return Page([], total, offset, limit)
+    metric = _by_delivery(filters)
+    order = _Order(query, (metric, PostDelivery.promoted_post_id), unshown=False)
+    if filters.sort is AdSort.newest:  # first showings, from the range's edge
+        return Page(order.walk_on(session, None, offset, limit), total, offset, limit)
+    near = None
     if total > count_cap(offset):
-        budget = WALK_BUDGET * (offset + limit)
-        near = _walk(session, query, metric, offset, limit, budget, unshown=unshown)
-        if isinstance(near, list):
-            return Page(near, total, offset, limit)
-        if 4 * near.found >= limit:
-            return Page(walk(), total, offset, limit)
-    ids = _sorted(session, query, metric, offset, limit)
-    return Page(walk() if ids is None else ids, total, offset, limit)
+        near = order.stretch(session, offset + limit, WALK_BUDGET * (offset + limit))
+    return Page(_page(session, order, near, near is not None, offset, limit), total, offset, limit)
+
+
+def _page(
+    session: Session, order: _Order, near: _Stretch | None, many: bool, offset: int, limit: int
+) -> list[int]:
+    """The page's ids, on from `near` (a first walk) when it held the page or (`many`
+    matches) promises to reach it soon; else sorted, when few enough match; else walked."""
+    if near is not None and (
+        near.edge is None
+        or len(near.ids) >= offset + limit
+        or (many and order.walks_on(near, offset + limit))
+    ):
+        return order.walk_on(session, near, offset, limit)
+    ids = _sorted(session, order.query, order.metric, offset, limit)
+    return order.walk_on(session, near, offset, limit) if ids is None else ids
 
 
 def _sorted(
@@ -326,80 +361,117 @@ def _sorted(
 
 
 @dataclass(frozen=True)
-class _Short:
-    """A walk's budget ran out before the page was full."""
+class _Stretch:
+    """The first matches down an order's index, within a budget of rows."""
 
-    found: int  # ids of the page it held
-
-
-def _walk_all(
-    session: Session, query: Select[Any], metric: Any, offset: int, limit: int, unshown: bool
-) -> list[int]:
-    walked = _walk(session, query, metric, offset, limit, None, unshown=unshown)
-    assert isinstance(walked, list)  # no budget: never short
-    return walked
+    ids: list[int]
+    edge: tuple[Any, ...] | None  # the first row past the budget; None: the index ended
+    budget: int
 
 
-def _walk(
-    session: Session,
-    query: Select[Any],
-    metric: Any,
-    offset: int,
-    limit: int,
-    budget: int | None,
-    *,
-    unshown: bool,
-) -> list[int] | _Short:
-    """The page's ids down the index of the order asked for: the newest ads by id, or shown
-    ads by `metric` and then (`unshown`) ads never shown, newest first. Within the first
-    `budget` rows of that index, or all of it; _Short if the budget ran out before the page
-    was full."""
-    if metric is None:
-        key: tuple[Any, ...] = (PromotedPost.id,)
-        walked = query
-    else:
-        key = (metric, PostDelivery.promoted_post_id)
-        walked = query.where(PostDelivery.promoted_post_id.is_not(None))
-    order = [column.desc() for column in key]
-    edge = None
-    if budget is not None:
-        edge = session.execute(select(*key).order_by(*order).offset(budget).limit(1)).first()
-    bounded = walked if edge is None else walked.where(tuple_(*key) > tuple_(*edge))
-    ids = _walked(session, bounded.order_by(*order).offset(offset).limit(limit))
-    if len(ids) == limit:
-        return ids
-    if edge is not None:
-        return _Short(len(ids))
-    if metric is None or not unshown:
-        return ids
-    if ids:
-        shown_total = offset + len(ids)
-    else:  # past the shown ones: how many there are decides where the others start
-        counted = walked.with_only_columns(func.count()).order_by(None)
-        shown_total = int(session.scalar(counted) or 0)
-    never_shown = query.where(PostDelivery.promoted_post_id.is_(None))
-    return [
-        *ids,
-        *_walked(
-            session,
-            never_shown.order_by(PromotedPost.id.desc())
-            .offset(max(0, offset - shown_total))
-            .limit(limit - len(ids)),
-        ),
-    ]
+@dataclass(frozen=True)
+class _Order:
+    """Matching ads down an index: the newest by id, or shown ads by a delivery figure and
+    then (`unshown`) ads never shown, newest first."""
+
+    query: Select[Any]
+    key: tuple[Any, ...]
+    unshown: bool = True
+
+    @property
+    def _shown_only(self) -> bool:
+        return self.key[0] is not PromotedPost.id
+
+    @property
+    def _candidates(self) -> Select[Any]:
+        if self._shown_only:
+            return self.query.where(PostDelivery.promoted_post_id.is_not(None))
+        return self.query
+
+    def _down(self) -> list[Any]:
+        return [column.desc() for column in self.key]
+
+    def stretch(self, session: Session, limit: int, budget: int) -> _Stretch:
+        """Up to `limit` ids, first in this order, among its first `budget` rows."""
+        edge = session.execute(
+            select(*self.key).order_by(*self._down()).offset(budget).limit(1)
+        ).first()
+        walked = self._candidates
+        if edge is not None:
+            walked = walked.where(tuple_(*self.key) > tuple_(*edge))
+        ids = _walked(session, walked.order_by(*self._down()).limit(limit))
+        return _Stretch(ids, None if edge is None else tuple(edge), budget)
+
+    @property
+    def metric(self) -> Any:
+        return self.key[0] if self._shown_only else None
+
+    def walks_on(self, near: _Stretch, needed: int) -> bool:
+        """Whether walking on from `near` beats sorting: it held a quarter of the ids the
+        page needs, so the rest is at most a few budgets further; or, down the ids, its
+        share of the rows below promises more matches than sorting may fetch (nothing is
+        deleted, so an id counts about the rows below it)."""
+        if 4 * len(near.ids) >= needed:
+            return True
+        if self._shown_only or near.edge is None:
+            return False
+        return len(near.ids) * int(near.edge[0]) > near.budget * SORT_CAP // 2
+
+    def walk_on(
+        self, session: Session, near: _Stretch | None, offset: int, limit: int
+    ) -> list[int]:
+        """The page's ids, walking to the end of the order if need be: on from where `near`
+        stopped (its ids the first in the order), or from the start."""
+        before = near.ids if near else []
+        ids = before[offset : offset + limit]
+        walked = self._candidates
+        if near is not None and near.edge is not None and len(ids) < limit:
+            walked = walked.where(tuple_(*self.key) <= tuple_(*near.edge))
+            more = walked.order_by(*self._down())
+            ids += _walked(
+                session, more.offset(max(0, offset - len(before))).limit(limit - len(ids))
+            )
+        elif near is None:
+            ids = _walked(session, walked.order_by(*self._down()).offset(offset).limit(limit))
+        if len(ids) == limit or not self._shown_only or not self.unshown:
+            return ids
+        if ids:
+            shown_total = offset + len(ids)
+        else:  # past the shown ones: how many there are decides where the others start
+            counted = self._candidates.with_only_columns(func.count()).order_by(None)
+            shown_total = int(session.scalar(counted) or 0)
+        never_shown = self.query.where(PostDelivery.promoted_post_id.is_(None))
+        return [
+            *ids,
+            *_walked(
+                session,
+                never_shown.order_by(PromotedPost.id.desc())
+                .offset(max(0, offset - shown_total))
+                .limit(limit - len(ids)),
+            ),
+        ]
+
+
+# A walk is planned as one: down its order's index, each row joined by index lookups. For a
+# range of ids (a budget) or a word it cannot tell is common, PostgreSQL may expect few rows
+# and read a bitmap of every match, or hash every campaign, and sort: that reads all of them
+# where the walk stops at a page.
+_WALK_PLAN = ("enable_bitmapscan", "enable_hashjoin", "enable_mergejoin")
 
 
 def _walked(session: Session, walk: Select[Any]) -> list[int]:
-    """The ids `walk` reads down its order's index, to the end of its page. PostgreSQL may
-    read a bitmap of every match instead and sort it, when it expects few: for a word it
-    cannot tell is common, that reads all of its matches where the walk stops at a page."""
+    """The ids `walk` reads down its order's index, to the end of its page."""
     if session.get_bind().dialect.name != "postgresql":
         return list(session.scalars(walk))
-    session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    _plan(session, "off")
     try:
         return list(session.scalars(walk))
     finally:
-        session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT"))
+        _plan(session, "on")
+
+
+def _plan(session: Session, value: str) -> None:
+    session.execute(select(*(func.set_config(name, value, True) for name in _WALK_PLAN)))
 
 
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
