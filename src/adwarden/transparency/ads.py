@@ -273,35 +273,48 @@ def ads_by_id(session: Session, ids: Sequence[int]) -> list[PublicAd]:
 def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
     """One page of matching ads' ids, with their count capped past the page.
 
-    Most searches match often among the newest ads, so, unless a name or dates narrow them,
-    a first walk down the ids reads the newest WALK_BUDGET rows per row of the page: it
-    counts the matches to the cap and, newest first, holds the page; a count through the
-    filters' own indexes follows only when it did not reach the cap. A walk in the order
-    asked for (this one, or one within the same budget for the other orders) that holds at
-    least a quarter of the matches up to the page's end goes on from where it stopped: the
-    rest is at most a few budgets further. Otherwise up to SORT_CAP matches are fetched
-    through their filters' own indexes and sorted, or, when more match, walked to the end."""
+    Most searches match often among the newest ads. So, unless a name or dates narrow them,
+    a first walk down the ids reads the newest WALK_BUDGET rows per row of the page, and
+    walks on when they held a quarter of the count's cap: it counts the matches to the cap
+    and, newest first, holds the page. When the newest hold fewer, the matches are fetched
+    through their filters' own indexes: sorted, with their count, when the first walk
+    promises no more than sorting may fetch; counted to the cap otherwise. A page in
+    another order, or past a first walk's reach, is walked to (`_page`)."""
     now = utcnow()
     query = _matching(session, filters, now)
-    cap = count_cap(offset)
-    budget = WALK_BUDGET * (offset + limit)
     if _dated(filters):
         return _find_dated(session, filters, query, offset, limit)
+    cap = count_cap(offset)
+    budget = WALK_BUDGET * (offset + limit)
+    metric = _by_delivery(filters)
     newest = _Order(query, (PromotedPost.id,))
+    order = newest if metric is None else _Order(query, (metric, PostDelivery.promoted_post_id))
     near: _Stretch | None = None
+    sortable = True
     if filters.advertiser:  # a name's few ads are found through its keys
         total = capped_count(session, query, cap)
     else:
         near = newest.stretch(session, cap + 1, budget)
-        whole = near.edge is None or len(near.ids) > cap
-        total = len(near.ids) if whole else capped_count(session, query, cap)
+        if near.edge is not None and len(near.ids) <= cap < 4 * len(near.ids):
+            near = _Stretch(newest.walk_on(session, near, 0, cap + 1), None, budget)
+        if near.edge is None or len(near.ids) > cap:  # counted to the cap, or all of them
+            total = len(near.ids)
+        elif offset + limit <= SORT_CAP and newest.expected(near) <= 2 * SORT_CAP:
+            few = _sorted(session, query, metric, offset, limit)
+            if few is None:  # more than SORT_CAP
+                total, sortable = cap + 1, False
+            elif few.count is None:
+                total = capped_count(session, query, cap)
+            else:
+                return Page(few.ids, min(few.count, cap + 1), offset, limit)
+        else:
+            total = capped_count(session, query, cap)
     if total == 0:
         return Page([], total, offset, limit)
-    metric = _by_delivery(filters)
-    order = newest if metric is None else _Order(query, (metric, PostDelivery.promoted_post_id))
-    if metric is not None or near is None:
+    if order is not newest or near is None:
         near = order.stretch(session, offset + limit, budget) if total > cap else None
-    return Page(_page(session, order, near, total > cap, offset, limit), total, offset, limit)
+    ids = _page(session, order, near, total > cap, offset, limit, sortable=sortable)
+    return Page(ids, total, offset, limit)
 
 
 def _find_dated(
@@ -324,23 +337,39 @@ def _find_dated(
 
 
 def _page(
-    session: Session, order: _Order, near: _Stretch | None, many: bool, offset: int, limit: int
+    session: Session,
+    order: _Order,
+    near: _Stretch | None,
+    many: bool,
+    offset: int,
+    limit: int,
+    *,
+    sortable: bool = True,
 ) -> list[int]:
-    """The page's ids, on from `near` (a first walk) when it held the page or (`many`
-    matches) promises to reach it soon; else sorted, when few enough match; else walked."""
+    """The page's ids: on from `near` (a first walk) when it held the page or, with `many`
+    matches, promises to reach it soon; else sorted, when few enough match (unless known not
+    `sortable`); else walked to the page."""
     if near is not None and (
         near.edge is None
         or len(near.ids) >= offset + limit
         or (many and order.walks_on(near, offset + limit))
     ):
         return order.walk_on(session, near, offset, limit)
-    ids = _sorted(session, order.query, order.metric, offset, limit)
-    return order.walk_on(session, near, offset, limit) if ids is None else ids
+    few = _sorted(session, order.query, order.metric, offset, limit) if sortable else None
+    return order.walk_on(session, near, offset, limit) if few is None else few.ids
+
+
+@dataclass(frozen=True)
+class _Few:
+    """A page of matches sorted after all of them were fetched."""
+
+    ids: list[int]
+    count: int | None  # how many match; None: the page is empty and cannot tell
 
 
 def _sorted(
     session: Session, query: Select[Any], metric: Any, offset: int, limit: int
-) -> list[int] | None:
+) -> _Few | None:
     """The page's ids, if at most SORT_CAP ads match: fetched through the filters' own
     indexes and sorted; None if more match, or the page reaches past SORT_CAP."""
     if offset + limit > SORT_CAP:
@@ -355,9 +384,11 @@ def _sorted(
     page = session.execute(
         select(matched.c.id, func.count().over()).order_by(*ordered).offset(offset).limit(limit)
     ).all()
-    if page and page[0][1] > SORT_CAP:
+    if not page:  # past the last match, or none: only an empty first page tells how many
+        return _Few([], 0 if offset == 0 else None)
+    if page[0][1] > SORT_CAP:
         return None
-    return [row[0] for row in page]
+    return _Few([row[0] for row in page], page[0][1])
 
 
 @dataclass(frozen=True)
@@ -408,14 +439,19 @@ class _Order:
 
     def walks_on(self, near: _Stretch, needed: int) -> bool:
         """Whether walking on from `near` beats sorting: it held a quarter of the ids the
-        page needs, so the rest is at most a few budgets further; or, down the ids, its
-        share of the rows below promises more matches than sorting may fetch (nothing is
-        deleted, so an id counts about the rows below it)."""
+        page needs, so the rest is at most a few budgets further; or, down the ids, it
+        promises more matches than sorting may fetch."""
         if 4 * len(near.ids) >= needed:
             return True
-        if self._shown_only or near.edge is None:
-            return False
-        return len(near.ids) * int(near.edge[0]) > near.budget * SORT_CAP // 2
+        return not self._shown_only and self.expected(near) > SORT_CAP
+
+    def expected(self, near: _Stretch) -> float:
+        """How many match in all, going by a first walk down the ids: its share of its
+        budget times the rows below it. Nothing is deleted, so down the ids the edge's id
+        counts about the rows below it. Only an estimate: matches thin or thicken with time."""
+        if near.edge is None:
+            return len(near.ids)
+        return len(near.ids) * (1 + int(near.edge[0]) / near.budget)
 
     def walk_on(
         self, session: Session, near: _Stretch | None, offset: int, limit: int
