@@ -29,6 +29,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
     tuple_,
 )
@@ -120,8 +121,8 @@ def _running(now: datetime) -> ColumnElement[bool]:
 _TEXT_VECTOR: ColumnElement[Any] = literal_column("promoted_posts.text_search")
 
 
-def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
-    words = re.findall(r"\w+", text.lower())
+def _text_condition(session: Session, words_typed: str) -> ColumnElement[bool]:
+    words = re.findall(r"\w+", words_typed.lower())
     if not words:
         return true()
     if session.get_bind().dialect.name == "postgresql":
@@ -493,21 +494,21 @@ class _Order:
 # and read a bitmap of every match, or hash every campaign, and sort: that reads all of them
 # where the walk stops at a page.
 _WALK_PLAN = ("enable_bitmapscan", "enable_hashjoin", "enable_mergejoin")
+_PLAN_WALKS, _PLAN_ANY = (
+    text("SELECT " + ", ".join(f"set_config('{name}', '{value}', true)" for name in _WALK_PLAN))
+    for value in ("off", "on")
+)
 
 
 def _walked(session: Session, walk: Select[Any]) -> list[int]:
     """The ids `walk` reads down its order's index, to the end of its page."""
     if session.get_bind().dialect.name != "postgresql":
         return list(session.scalars(walk))
-    _plan(session, "off")
+    session.execute(_PLAN_WALKS)
     try:
         return list(session.scalars(walk))
     finally:
-        _plan(session, "on")
-
-
-def _plan(session: Session, value: str) -> None:
-    session.execute(select(*(func.set_config(name, value, True) for name in _WALK_PLAN)))
+        session.execute(_PLAN_ANY)
 
 
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:

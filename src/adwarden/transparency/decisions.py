@@ -8,7 +8,7 @@ it stood in its policy version, the DSA statement fields, and its appeals and th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -173,7 +173,23 @@ def capped_count(session: Session, query: Select[Any], cap: int) -> int:
 
 
 def search(session: Session, filters: DecisionFilters, *, offset: int, limit: int) -> Page:
-    """One page of matching decisions. The capped count comes first (from the filters'
+    """One page of matching decisions, as `Decision`s."""
+    found = find(session, filters, offset=offset, limit=limit)
+    return replace(found, items=decisions_by_id(session, found.items))
+
+
+def decisions_by_id(session: Session, ids: Sequence[int]) -> list[Decision]:
+    """These decisions, in the order of `ids`."""
+    if not ids:
+        return []
+    by_id = {
+        d.id: d for d in session.scalars(select(Decision).where(among(session, Decision.id, ids)))
+    }
+    return [by_id[decision_id] for decision_id in ids]
+
+
+def find(session: Session, filters: DecisionFilters, *, offset: int, limit: int) -> Page:
+    """One page of matching decisions' ids. The capped count comes first (from the filters'
     index) because it tells which plan fits: a few matches are fetched through that index
     and sorted; many are walked in date order until the page is full."""
     conditions = _conditions(session, filters)
@@ -183,7 +199,7 @@ def search(session: Session, filters: DecisionFilters, *, offset: int, limit: in
         if filters.newest_first
         else (Decision.starts_at, Decision.id)
     )
-    query = select(Decision)
+    query = select(Decision.id)
     if total == 0:
         return Page([], 0, offset, limit)
     if total <= count_cap(offset):
@@ -192,8 +208,8 @@ def search(session: Session, filters: DecisionFilters, *, offset: int, limit: in
         query = query.join(matched, matched.c.id == Decision.id)
     else:
         query = query.where(*conditions)
-    rows = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
-    return Page(rows, total, offset, limit)
+    ids = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
+    return Page(list(ids), total, offset, limit)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ from adwarden.transparency.ads import (
     public_ads,
     with_names,
 )
-from adwarden.transparency.decisions import PublicDecision, public_decisions
+from adwarden.transparency.decisions import PublicDecision, decisions_by_id, public_decisions
 from adwarden.transparency.models import AdExport, DecisionExport
 
 BATCH = 2_000
@@ -371,21 +371,21 @@ def _decision_lines(
     return _filled(rows, render)
 
 
-def decision_json(session: Session, decisions: Sequence[Decision]) -> list[bytes]:
-    """These decisions as the public API gives each (`PublicDecision.as_json`), in JSON: the
-    kept line where it is current, as an export reads it, else rendered now."""
-    if not decisions:
+def decision_json(session: Session, ids: Sequence[int]) -> list[bytes]:
+    """These decisions as the public API gives each (`PublicDecision.as_json`), in JSON and
+    in the order of `ids`: the kept line where it is current, as an export reads it, else
+    rendered now."""
+    if not ids:
         return []
-    by_id = {d.id: d for d in decisions}
-    written_out = among(session, Decision.id, list(by_id))
+    written_out = among(session, Decision.id, list(ids))
     rows = _kept_page(session, _kept_decisions(session, Format.jsonl).where(written_out))
 
-    def render(ids: list[int]) -> dict[int, bytes]:
-        views = public_decisions(session, [by_id[i] for i in ids])
+    def render(stale: list[int]) -> dict[int, bytes]:
+        views = public_decisions(session, decisions_by_id(session, stale))
         return {view.decision.id: decision_line(view, Format.jsonl).encode() for view in views}
 
     lines = dict(_filled(rows, render))
-    return [lines[d.id].rstrip(b"\n") for d in decisions]
+    return [lines[decision_id].rstrip(b"\n") for decision_id in ids]
 
 
 def export_decisions(

@@ -142,14 +142,14 @@ def search_decisions(
         advertiser, clause, outcome, level, ground, automated, decision_status, since, until,
         newest_first=order == "newest",
     )  # fmt: skip
-    found = decision_database.search(session, filters, offset=offset, limit=limit)
+    found = decision_database.find(session, filters, offset=offset, limit=limit)
     return _spliced_page(found, decision_json(session, found.items))
 
 
 @router.get("/decisions/{decision_id}", response_model=dict[str, Any], responses=NOT_FOUND)
 def show_decision(session: DbSession, decision_id: IdPath) -> Response:
     """One statement of reasons, with its appeals and its place in the log."""
-    [found] = decision_json(session, [get(session, Decision, decision_id)])
+    [found] = decision_json(session, [get(session, Decision, decision_id).id])
     return _json(found)
 
 
