@@ -281,10 +281,17 @@ def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Pa
     through their filters' own indexes: sorted, with their count, when the first walk
     promises no more than sorting may fetch; counted to the cap otherwise. A page in
     another order, or past a first walk's reach, is walked to (`_page`)."""
-    now = utcnow()
-    query = _matching(session, filters, now)
+    plans = _Plans(session)
+    try:
+        return _find(plans, filters, offset, limit)
+    finally:
+        plans.indexes()
+
+
+def _find(plans: _Plans, filters: AdFilters, offset: int, limit: int) -> Page:
+    query = _matching(plans.session, filters, utcnow())
     if _dated(filters):
-        return _find_dated(session, filters, query, offset, limit)
+        return _find_dated(plans, filters, query, offset, limit)
     cap = count_cap(offset)
     budget = WALK_BUDGET * (offset + limit)
     metric = _by_delivery(filters)
@@ -293,52 +300,52 @@ def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Pa
     near: _Stretch | None = None
     sortable = True
     if filters.advertiser:  # a name's few ads are found through its keys
-        total = capped_count(session, query, cap)
+        total = _counted(plans, query, cap)
     else:
-        near = newest.stretch(session, cap + 1, budget)
+        near = newest.stretch(plans, cap + 1, budget)
         if near.edge is not None and len(near.ids) <= cap < 4 * len(near.ids):
-            near = _Stretch(newest.walk_on(session, near, 0, cap + 1), None, budget)
+            near = _Stretch(newest.walk_on(plans, near, 0, cap + 1), None, budget)
         if near.edge is None or len(near.ids) > cap:  # counted to the cap, or all of them
             total = len(near.ids)
         elif offset + limit <= SORT_CAP and newest.expected(near) <= 2 * SORT_CAP:
-            few = _sorted(session, query, metric, offset, limit)
+            few = _sorted(plans, query, metric, offset, limit)
             if few is None:  # more than SORT_CAP
                 total, sortable = cap + 1, False
             elif few.count is None:
-                total = capped_count(session, query, cap)
+                total = _counted(plans, query, cap)
             else:
                 return Page(few.ids, min(few.count, cap + 1), offset, limit)
         else:
-            total = capped_count(session, query, cap)
+            total = _counted(plans, query, cap)
     if total == 0:
         return Page([], total, offset, limit)
     if order is not newest or near is None:
-        near = order.stretch(session, offset + limit, budget) if total > cap else None
-    ids = _page(session, order, near, total > cap, offset, limit, sortable=sortable)
+        near = order.stretch(plans, offset + limit, budget) if total > cap else None
+    ids = _page(plans, order, near, total > cap, offset, limit, sortable=sortable)
     return Page(ids, total, offset, limit)
 
 
 def _find_dated(
-    session: Session, filters: AdFilters, query: Select[Any], offset: int, limit: int
+    plans: _Plans, filters: AdFilters, query: Select[Any], offset: int, limit: int
 ) -> Page:
     # ids follow time, so a date range's matches sit together: walk the showing dates from
     # the range's edge, where they are, not the ids from the newest
     edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
-    total = capped_count(session, query.order_by(edge), count_cap(offset))
+    total = _counted(plans, query.order_by(edge), count_cap(offset))
     if total == 0:
         return Page([], total, offset, limit)
     metric = _by_delivery(filters)
     order = _Order(query, (metric, PostDelivery.promoted_post_id), unshown=False)
     if filters.sort is AdSort.newest:  # first showings, from the range's edge
-        return Page(order.walk_on(session, None, offset, limit), total, offset, limit)
+        return Page(order.walk_on(plans, None, offset, limit), total, offset, limit)
     near = None
     if total > count_cap(offset):
-        near = order.stretch(session, offset + limit, WALK_BUDGET * (offset + limit))
-    return Page(_page(session, order, near, near is not None, offset, limit), total, offset, limit)
+        near = order.stretch(plans, offset + limit, WALK_BUDGET * (offset + limit))
+    return Page(_page(plans, order, near, near is not None, offset, limit), total, offset, limit)
 
 
 def _page(
-    session: Session,
+    plans: _Plans,
     order: _Order,
     near: _Stretch | None,
     many: bool,
@@ -355,9 +362,9 @@ def _page(
         or len(near.ids) >= offset + limit
         or (many and order.walks_on(near, offset + limit))
     ):
-        return order.walk_on(session, near, offset, limit)
-    few = _sorted(session, order.query, order.metric, offset, limit) if sortable else None
-    return order.walk_on(session, near, offset, limit) if few is None else few.ids
+        return order.walk_on(plans, near, offset, limit)
+    few = _sorted(plans, order.query, order.metric, offset, limit) if sortable else None
+    return order.walk_on(plans, near, offset, limit) if few is None else few.ids
 
 
 @dataclass(frozen=True)
@@ -368,13 +375,17 @@ class _Few:
     count: int | None  # how many match; None: the page is empty and cannot tell
 
 
-def _sorted(
-    session: Session, query: Select[Any], metric: Any, offset: int, limit: int
-) -> _Few | None:
+def _counted(plans: _Plans, query: Select[Any], cap: int) -> int:
+    plans.indexes()
+    return capped_count(plans.session, query, cap)
+
+
+def _sorted(plans: _Plans, query: Select[Any], metric: Any, offset: int, limit: int) -> _Few | None:
     """The page's ids, if at most SORT_CAP ads match: fetched through the filters' own
     indexes and sorted; None if more match, or the page reaches past SORT_CAP."""
     if offset + limit > SORT_CAP:
         return None
+    plans.indexes()
     columns = [PromotedPost.id.label("id")]
     if metric is not None:
         columns.append(metric.label("metric"))
@@ -382,7 +393,7 @@ def _sorted(
     ordered = [matched.c.id.desc()]
     if metric is not None:
         ordered.insert(0, matched.c.metric.desc().nulls_last())
-    page = session.execute(
+    page = plans.session.execute(
         select(matched.c.id, func.count().over()).order_by(*ordered).offset(offset).limit(limit)
     ).all()
     if not page:  # past the last match, or none: only an empty first page tells how many
@@ -397,7 +408,8 @@ class _Stretch:
     """The first matches down an order's index, within a budget of rows."""
 
     ids: list[int]
-    edge: tuple[Any, ...] | None  # the first row past the budget; None: the index ended
+    edge: tuple[Any, ...] | None  # where a walk on starts (the first row past the budget, or
+    # below the last id when the budget held them all); None: the index ended
     budget: int
 
 
@@ -423,15 +435,22 @@ class _Order:
     def _down(self) -> list[Any]:
         return [column.desc() for column in self.key]
 
-    def stretch(self, session: Session, limit: int, budget: int) -> _Stretch:
+    def stretch(self, plans: _Plans, limit: int, budget: int) -> _Stretch:
         """Up to `limit` ids, first in this order, among its first `budget` rows."""
-        edge = session.execute(
-            select(*self.key).order_by(*self._down()).offset(budget).limit(1)
-        ).first()
-        walked = self._candidates
-        if edge is not None:
-            walked = walked.where(tuple_(*self.key) > tuple_(*edge))
-        ids = _walked(session, walked.order_by(*self._down()).limit(limit))
+        past = select(*self.key).order_by(*self._down()).offset(budget).limit(1)
+        if self._shown_only:
+            edge = plans.session.execute(past).first()
+            walked = self._candidates
+            if edge is not None:
+                walked = walked.where(tuple_(*self.key) > tuple_(*edge))
+            ids = _walked(plans, walked.order_by(*self._down()).limit(limit))
+            return _Stretch(ids, None if edge is None else tuple(edge), budget)
+        # down the ids, one statement: the budget's edge is looked up in it
+        within = PromotedPost.id > func.coalesce(past.scalar_subquery(), 0)
+        ids = _walked(plans, self._candidates.where(within).order_by(*self._down()).limit(limit))
+        if len(ids) == limit:  # within the budget: a walk on starts below the last
+            return _Stretch(ids, (ids[-1] - 1,), budget)
+        edge = plans.session.execute(past).first()
         return _Stretch(ids, None if edge is None else tuple(edge), budget)
 
     @property
@@ -454,9 +473,7 @@ class _Order:
             return len(near.ids)
         return len(near.ids) * (1 + int(near.edge[0]) / near.budget)
 
-    def walk_on(
-        self, session: Session, near: _Stretch | None, offset: int, limit: int
-    ) -> list[int]:
+    def walk_on(self, plans: _Plans, near: _Stretch | None, offset: int, limit: int) -> list[int]:
         """The page's ids, walking to the end of the order if need be: on from where `near`
         stopped (its ids the first in the order), or from the start."""
         before = near.ids if near else []
@@ -465,23 +482,22 @@ class _Order:
         if near is not None and near.edge is not None and len(ids) < limit:
             walked = walked.where(tuple_(*self.key) <= tuple_(*near.edge))
             more = walked.order_by(*self._down())
-            ids += _walked(
-                session, more.offset(max(0, offset - len(before))).limit(limit - len(ids))
-            )
+            ids += _walked(plans, more.offset(max(0, offset - len(before))).limit(limit - len(ids)))
         elif near is None:
-            ids = _walked(session, walked.order_by(*self._down()).offset(offset).limit(limit))
+            ids = _walked(plans, walked.order_by(*self._down()).offset(offset).limit(limit))
         if len(ids) == limit or not self._shown_only or not self.unshown:
             return ids
         if ids:
             shown_total = offset + len(ids)
         else:  # past the shown ones: how many there are decides where the others start
             counted = self._candidates.with_only_columns(func.count()).order_by(None)
-            shown_total = int(session.scalar(counted) or 0)
+            plans.indexes()
+            shown_total = int(plans.session.scalar(counted) or 0)
         never_shown = self.query.where(PostDelivery.promoted_post_id.is_(None))
         return [
             *ids,
             *_walked(
-                session,
+                plans,
                 never_shown.order_by(PromotedPost.id.desc())
                 .offset(max(0, offset - shown_total))
                 .limit(limit - len(ids)),
@@ -500,15 +516,30 @@ _PLAN_WALKS, _PLAN_ANY = (
 )
 
 
-def _walked(session: Session, walk: Select[Any]) -> list[int]:
+class _Plans:
+    """Switches PostgreSQL's planner between walks and reads through the filters' own
+    indexes, only when the next statement needs the other."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+        self._walking = False
+
+    def walks(self) -> None:
+        if self._postgres and not self._walking:
+            self.session.execute(_PLAN_WALKS)
+            self._walking = True
+
+    def indexes(self) -> None:
+        if self._walking:
+            self.session.execute(_PLAN_ANY)
+            self._walking = False
+
+
+def _walked(plans: _Plans, walk: Select[Any]) -> list[int]:
     """The ids `walk` reads down its order's index, to the end of its page."""
-    if session.get_bind().dialect.name != "postgresql":
-        return list(session.scalars(walk))
-    session.execute(_PLAN_WALKS)
-    try:
-        return list(session.scalars(walk))
-    finally:
-        session.execute(_PLAN_ANY)
+    plans.walks()
+    return list(plans.session.scalars(walk))
 
 
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
