@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import sys
 import threading
@@ -209,8 +210,9 @@ class _QuietServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def _serve_process(url: str, host: str, port: int) -> None:
-    """One more serving process on the same port; the kernel spreads connections over all."""
+def _serve_process(url: str, host: str, port: int, ready: Any) -> None:
+    """One more serving process on the same port; the kernel spreads connections over all.
+    Says on `ready` (a multiprocessing queue) when it listens."""
     parent = os.getppid()
     from adwarden.web.app import create_app
     from adwarden.web.sockets import tcp_listener
@@ -226,10 +228,30 @@ def _serve_process(url: str, host: str, port: int) -> None:
         server.should_exit = True
 
     threading.Thread(target=follow_parent, daemon=True).start()
+    # warm first: from listen() on, the kernel hands this process its share of connections
+    warm_up()
     sock = tcp_listener(host, port, share_port=True)
     sock.listen(128)
-    warm_up()
+    ready.put(os.getpid())
     server.run(sockets=[sock])
+
+
+def _await_ready(others: list[Any], ready: Any, timeout: float = 300.0) -> None:
+    """Until every other serving process listens: a connection made before would all go to
+    those already listening, and a client that keeps its connection stays there."""
+    deadline = time.monotonic() + timeout
+    waiting = len(others)
+    while waiting:
+        try:
+            ready.get(timeout=0.5)
+            waiting -= 1
+        except queue.Empty:
+            ended = [process.exitcode for process in others if not process.is_alive()]
+            if ended:
+                message = f"a serving process ended before it was ready (exit code {ended[0]})"
+                raise fail(message) from None
+            if time.monotonic() > deadline:
+                raise fail(f"the serving processes were not ready in {timeout:.0f} s") from None
 
 
 def _serve(host: str, port: int, processes: int = 1, *, demo: bool = False) -> None:
@@ -250,23 +272,31 @@ def _serve(host: str, port: int, processes: int = 1, *, demo: bool = False) -> N
         log_public_key()
     except LogKeyError as exc:
         raise fail(str(exc)) from None
-    # rigour loads its name data on first use, for seconds: before serving, not in a request
-    warm_up()
     # Bind before announcing, so the printed URL already accepts connections
     # (and --port 0 prints the port the system chose).
     try:
         sock = tcp_listener(host, port, share_port=processes > 1)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(128)
     bound = sock.getsockname()[1]
     spawn = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+    ready = spawn.Queue()
     others = [
-        spawn.Process(target=_serve_process, args=(state.url, host, bound), daemon=True)
+        spawn.Process(target=_serve_process, args=(state.url, host, bound, ready), daemon=True)
         for _ in range(processes - 1)
     ]
     for process in others:
         process.start()
+    try:
+        # rigour loads its name data on first use, for seconds: before serving, not in a
+        # request; every process at once, each before it listens
+        warm_up()
+        sock.listen(128)
+        _await_ready(others, ready)
+    except BaseException:
+        for process in others:
+            process.terminate()
+        raise
     base = f"http://{host}:{bound}"
     many = f", {processes} processes" if processes > 1 else ""
     typer.echo(f"\nadwarden is serving on {base}/  (API docs: {base}/api/v1/docs{many})")
