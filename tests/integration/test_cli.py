@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -230,6 +231,12 @@ def test_several_serving_processes_share_one_port(db_url: str) -> None:
     with served(db_url, "--processes", "3") as (base, pid):
         children = _spawned_children(pid)
         assert len(children) == 2
+        # announced once every process listens (each warmed up first): a client that
+        # connects now, and keeps its connection, may be handed to any of them
+        port = int(base.rsplit(":", 1)[1])
+        for process in (pid, *children):
+            listening = psutil.Process(process).net_connections(kind="tcp")
+            assert any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in listening)
         handles = [os.pidfd_open(child) for child in children]
         for _ in range(6):  # new connections each time, spread over the processes
             assert httpx.get(f"{base}/api/v1/health", timeout=30).status_code == 200
