@@ -408,8 +408,10 @@ class _Stretch:
     """The first matches down an order's index, within a budget of rows."""
 
     ids: list[int]
-    edge: tuple[Any, ...] | None  # where a walk on starts (the first row past the budget, or
-    # below the last id when the budget held them all); None: the index ended
+    # where a walk on starts: the first row past the budget, or below the last id when the
+    # budget held them all. None: no row past `ids` is needed, because the index ended or
+    # `find` already walked on to the count's cap
+    edge: tuple[Any, ...] | None
     budget: int
 
 
