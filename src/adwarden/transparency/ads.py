@@ -62,6 +62,10 @@ IMPRESSION_BOUNDS = (0, 1, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000
 SPEND_BOUNDS = (0, 1, 100, 500, 1_000, 5_000, 10_000, 50_000, 100_000)  # currency units
 
 
+# a time, or in a statement compiled once the parameter that stands for it
+Moment = datetime | ColumnElement[datetime]
+
+
 class AdStatus(StrEnum):
     running = "running"  # may be shown now
     restricted = "restricted"  # stopped by an enforcement decision
@@ -107,7 +111,7 @@ def _restricted(*, looked_up: bool = False) -> ColumnElement[bool]:
     )
 
 
-def _running(now: datetime) -> ColumnElement[bool]:
+def _running(now: Moment) -> ColumnElement[bool]:
     return and_(
         not_(_restricted()),
         Campaign.status == CampaignStatus.active,
@@ -151,7 +155,7 @@ def _country_condition(session: Session, country: str) -> ColumnElement[bool]:
     )
 
 
-def ad_conditions(session: Session, filters: AdFilters, now: datetime) -> list[ColumnElement[bool]]:
+def ad_conditions(session: Session, filters: AdFilters, now: Moment) -> list[ColumnElement[bool]]:
     # a draft's ad is listed once it was shown or a decision was made on it; until then it
     # is the advertiser's unpublished work
     # a scalar lookup, not EXISTS: PostgreSQL would hash every post decision to test it

@@ -34,7 +34,9 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     and_,
+    any_,
     case,
     delete,
     literal,
@@ -57,6 +59,7 @@ from adwarden.store.engine import Database
 from adwarden.store.queries import among
 from adwarden.transparency.ads import (
     AdFilters,
+    Moment,
     PublicAd,
     ad_conditions,
     ads_query,
@@ -190,30 +193,61 @@ class _Undecoded(Loader):
         return bytes(data)
 
 
-def _kept_rows(session: Session, query: Any) -> list[tuple[int, bytes | None]]:
+def _kept_rows(
+    session: Session, query: Any, values: dict[str, Any] | None = None
+) -> list[tuple[int, bytes | None]]:
     """(id, kept line or None) rows of `query`, each line in the UTF-8 bytes PostgreSQL sends:
     an export passes them on as they are, where decoding every line to send it encoded again
-    cost more than reading it (values are written into the statement: it is one per batch).
+    cost more than reading it. `query` is a statement, its values written in (an export's
+    batch: one statement each), or SQL compiled once, with its `values` (a page's, `_page_sql`).
     SQLite keeps no lines: its queries select None for them."""
     if session.get_bind().dialect.name != "postgresql":
         return [(int(row[0]), None) for row in session.execute(query)]
-    compiled = query.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-    )
+    if not isinstance(query, str):
+        query = str(
+            query.compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+            )
+        )  # its %% written for the driver to read as %
     connection = cast(psycopg.Connection[Any], session.connection().connection.dbapi_connection)
     with connection.cursor(binary=True) as cursor:
         cursor.adapters.register_loader("text", _Undecoded)
-        cursor.execute(str(compiled), {})  # its %% written for the driver to read as %
+        cursor.execute(query, values or {})
         return [(int(row[0]), row[1]) for row in cursor.fetchall()]
 
 
-def _kept_page(session: Session, query: Any) -> list[tuple[int, bytes | None]]:
-    """(id, kept line or None) rows of `query`, for a page of an answer: through the
-    statement cache (one statement whatever the ids), where a batch of an export is not."""
-    return [
-        (int(row_id), None if line is None else line.encode())
-        for row_id, line in session.execute(query)
-    ]
+# A page's statements of kept lines are compiled once (`_page_lines`), where these stand for
+# the page's values
+_PAGE_IDS = "%(page_ids)s::integer[]"
+_PAGE_NOW = "%(page_now)s::timestamptz"
+_page_statements: dict[str, str] = {}
+
+
+def _page_lines(
+    session: Session,
+    what: str,
+    build: Callable[[ColumnElement[bool], Moment], Any],
+    column: Any,
+    ids: Sequence[int],
+    now: datetime,
+) -> list[tuple[int, bytes | None]]:
+    """`_kept_rows` of the statement `build(ids condition, now)`, for a page of an answer:
+    on PostgreSQL compiled once, where building it for every answer took the API longer than
+    PostgreSQL took to run it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return _kept_rows(session, build(among(session, column, ids), now))
+    if what not in _page_statements:
+        at = literal_column(_PAGE_NOW, DateTime(timezone=True))
+        statement = build(column == any_(literal_column(_PAGE_IDS)), at)
+        compiled = str(
+            statement.compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        for marker in (_PAGE_IDS, _PAGE_NOW):  # written out as literal text, its % doubled
+            compiled = compiled.replace(marker.replace("%", "%%"), marker)
+        _page_statements[what] = compiled
+    return _kept_rows(session, _page_statements[what], {"page_ids": list(ids), "page_now": now})
 
 
 RENDERER = 1  # what a kept line holds: change it with the renderers below
@@ -377,8 +411,14 @@ def decision_json(session: Session, ids: Sequence[int]) -> list[bytes]:
     rendered now."""
     if not ids:
         return []
-    written_out = among(session, Decision.id, list(ids))
-    rows = _kept_page(session, _kept_decisions(session, Format.jsonl).where(written_out))
+    rows = _page_lines(
+        session,
+        "decisions",
+        lambda among_ids, _: _kept_decisions(session, Format.jsonl).where(among_ids),
+        Decision.id,
+        ids,
+        utcnow(),
+    )
 
     def render(stale: list[int]) -> dict[int, bytes]:
         views = public_decisions(session, decisions_by_id(session, stale))
@@ -459,7 +499,7 @@ def _with_decision_versions(query: Any) -> tuple[Any, ColumnElement[str]]:
     return query, every
 
 
-def _ads(session: Session, now: datetime, after: int | None = None) -> Any:
+def _ads(session: Session, now: Moment, after: int | None = None) -> Any:
     return with_names(ads_query(after)).where(*ad_conditions(session, AdFilters(), now))
 
 
@@ -516,7 +556,7 @@ def refresh_ads(session: Session, ad_ids: Iterable[int]) -> int:
 
 
 def _kept_ad(
-    session: Session, now: datetime, after: int | None = None
+    session: Session, now: Moment, after: int | None = None
 ) -> tuple[Any, ColumnElement[bool]]:
     """Listed ads (past `after` if given) with their kept lines, and whether those are
     current (as far as the ads' own rows and the clock tell)."""
@@ -579,7 +619,7 @@ def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
     )
 
 
-def _ad_rows(session: Session, fmt: Format, now: datetime, after: int | None = None) -> Any:
+def _ad_rows(session: Session, fmt: Format, now: Moment, after: int | None = None) -> Any:
     """Listed ads (past `after` if given): their ids and kept `fmt` lines where current."""
     if session.get_bind().dialect.name != "postgresql":
         return _ads(session, now, after).with_only_columns(PromotedPost.id, null())
@@ -609,8 +649,14 @@ def ad_json(session: Session, ids: Sequence[int]) -> list[bytes]:
     if not ids:
         return []
     now = utcnow()
-    written_out = among(session, PromotedPost.id, list(ids))
-    rows = _kept_page(session, _ad_rows(session, Format.jsonl, now).where(written_out))
+    rows = _page_lines(
+        session,
+        "ads",
+        lambda among_ids, at: _ad_rows(session, Format.jsonl, at).where(among_ids),
+        PromotedPost.id,
+        ids,
+        now,
+    )
 
     def render(stale: list[int]) -> dict[int, bytes]:
         rendered = _render_ads(session, stale, now)

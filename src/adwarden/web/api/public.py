@@ -89,8 +89,8 @@ def _dates(since: date | None, until: date | None) -> None:
 
 
 @router.get("/ads", response_model=ResultPage, responses=INVALID)
-def search_ads(
-    session: DbSession,
+async def search_ads(
+    request: Request,
     offset: PublicOffset = 0,
     limit: PublicLimit = 25,
     advertiser: Name = None,
@@ -107,8 +107,13 @@ def search_ads(
     restricted them; their content is withheld where its clause says so."""
     _dates(since, until)
     filters = ad_repository.AdFilters(advertiser, text, country, since, until, ad_status, sort)
-    found = ad_repository.find(session, filters, offset=offset, limit=limit)
-    return _spliced_page(found, ad_json(session, found.items))
+
+    def answer() -> Response:
+        with database(request).transaction() as session:
+            found = ad_repository.find(session, filters, offset=offset, limit=limit)
+            return _spliced_page(found, ad_json(session, found.items))
+
+    return await run_in_threadpool(answer)
 
 
 @router.get("/ads/{ad_id}", responses=NOT_FOUND)
@@ -121,8 +126,8 @@ def show_ad(session: DbSession, response: Response, ad_id: IdPath) -> dict[str, 
 
 
 @router.get("/decisions", response_model=ResultPage, responses=INVALID)
-def search_decisions(
-    session: DbSession,
+async def search_decisions(
+    request: Request,
     offset: PublicOffset = 0,
     limit: PublicLimit = 25,
     advertiser: Name = None,
@@ -142,8 +147,13 @@ def search_decisions(
         advertiser, clause, outcome, level, ground, automated, decision_status, since, until,
         newest_first=order == "newest",
     )  # fmt: skip
-    found = decision_database.find(session, filters, offset=offset, limit=limit)
-    return _spliced_page(found, decision_json(session, found.items))
+
+    def answer() -> Response:
+        with database(request).transaction() as session:
+            found = decision_database.find(session, filters, offset=offset, limit=limit)
+            return _spliced_page(found, decision_json(session, found.items))
+
+    return await run_in_threadpool(answer)
 
 
 @router.get("/decisions/{decision_id}", response_model=dict[str, Any], responses=NOT_FOUND)
