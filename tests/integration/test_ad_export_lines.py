@@ -23,7 +23,14 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import exports
 from adwarden.transparency.ads import ad_by_id, ads_by_id
-from adwarden.transparency.exports import AD_COLUMNS, Format, ad_line, export_ads, stale_ads
+from adwarden.transparency.exports import (
+    AD_COLUMNS,
+    Format,
+    ad_json,
+    ad_line,
+    export_ads,
+    stale_ads,
+)
 from adwarden.transparency.models import AdExport
 from support import (
     Tenant,
@@ -70,6 +77,9 @@ def assert_exports_are_current(db: Database) -> list[int]:
     # the API splices the same kept lines into its answers
     with db.sessions() as session:
         now = [orjson.loads(orjson.dumps(ad.as_json())) for ad in ads_by_id(session, ids[::-1])]
+        # and in this process, where the page's statement is compiled once
+        spliced = [orjson.loads(line) for line in ad_json(session, ids[::-1])]
+    assert spliced == now
     with api_client(db) as client:
         page = client.get("/api/v1/public/ads")
         assert page.status_code == 200
@@ -129,6 +139,12 @@ def test_kept_ad_lines_are_streamed_only_while_they_are_what_the_ad_is_now(
     assert kept(db) == len(listed_ads)
     assert stale(db) == []
     assert assert_exports_are_current(db) == listed_ads
+    # a new public URL, which every line holds: the kept ones are stale, and a page of the
+    # API, its statement compiled once, says the new one too
+    with monkeypatch.context() as moved:
+        moved.setenv("ADWARDEN_PUBLIC_URL", "https://ads.example/repository")
+        assert sorted(stale(db)) == sorted(listed_ads)
+        assert assert_exports_are_current(db) == listed_ads
     rendered: list[int] = []  # every line is streamed as kept
     with monkeypatch.context() as spy:
         spy.setattr(exports, "ad_line", lambda ad, fmt: rendered.append(ad.post.id) or "")

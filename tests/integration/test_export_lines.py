@@ -24,6 +24,7 @@ from adwarden.transparency.decisions import public_decisions
 from adwarden.transparency.exports import (
     DECISION_COLUMNS,
     Format,
+    decision_json,
     decision_line,
     export_decisions,
     stale_decisions,
@@ -77,6 +78,9 @@ def assert_exports_are_current(db: Database) -> None:
         now = [
             orjson.loads(orjson.dumps(v.as_json())) for v in public_decisions(session, decisions)
         ]
+        # and in this process, where the page's statement is compiled once
+        spliced = decision_json(session, [decision.id for decision in decisions])
+    assert [orjson.loads(line) for line in spliced] == now
     with api_client(db) as client:
         page = client.get("/api/v1/public/decisions", params={"order": "oldest"})
         assert page.status_code == 200

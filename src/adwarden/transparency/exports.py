@@ -199,7 +199,7 @@ def _kept_rows(
     """(id, kept line or None) rows of `query`, each line in the UTF-8 bytes PostgreSQL sends:
     an export passes them on as they are, where decoding every line to send it encoded again
     cost more than reading it. `query` is a statement, its values written in (an export's
-    batch: one statement each), or SQL compiled once, with its `values` (a page's, `_page_sql`).
+    batch: one statement each), or SQL compiled once, with its `values` (`_page_lines`).
     SQLite keeps no lines: its queries select None for them."""
     if session.get_bind().dialect.name != "postgresql":
         return [(int(row[0]), None) for row in session.execute(query)]
@@ -220,7 +220,7 @@ def _kept_rows(
 # the page's values
 _PAGE_IDS = "%(page_ids)s::integer[]"
 _PAGE_NOW = "%(page_now)s::timestamptz"
-_page_statements: dict[str, str] = {}
+_page_statements: dict[tuple[str, str], str] = {}
 
 
 def _page_lines(
@@ -236,7 +236,8 @@ def _page_lines(
     PostgreSQL took to run it."""
     if session.get_bind().dialect.name != "postgresql":
         return _kept_rows(session, build(among(session, column, ids), now))
-    if what not in _page_statements:
+    key = (what, settings.public_url())  # written in, as kept lines hold it
+    if key not in _page_statements:
         at = literal_column(_PAGE_NOW, DateTime(timezone=True))
         statement = build(column == any_(literal_column(_PAGE_IDS)), at)
         compiled = str(
@@ -246,8 +247,8 @@ def _page_lines(
         )
         for marker in (_PAGE_IDS, _PAGE_NOW):  # written out as literal text, its % doubled
             compiled = compiled.replace(marker.replace("%", "%%"), marker)
-        _page_statements[what] = compiled
-    return _kept_rows(session, _page_statements[what], {"page_ids": list(ids), "page_now": now})
+        _page_statements[key] = compiled
+    return _kept_rows(session, _page_statements[key], {"page_ids": list(ids), "page_now": now})
 
 
 RENDERER = 1  # what a kept line holds: change it with the renderers below
