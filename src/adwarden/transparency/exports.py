@@ -162,7 +162,8 @@ def _stream(
         yield _lines([columns], fmt).encode()
 
     def read(cursor: int, size: int) -> list[tuple[int, bytes]]:
-        with db.sessions() as session:
+        # committed, not rolled back: a rollback drops the connection's prepared statements
+        with db.transaction() as session:
             return fetch(session, cursor, size)
 
     def next_size(sent: int) -> int:
