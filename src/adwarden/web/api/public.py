@@ -7,12 +7,14 @@ Every answer is the same for every caller, so every answer may be cached.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from adwarden.domain.enums import DecisionStatus, GroundKind, Outcome, SubjectLevel
@@ -34,6 +36,8 @@ from adwarden.web.deps import MAX_ID, DbSession, IdPath, IsoDate, database
 from adwarden.web.views import PUBLIC_CACHE
 
 router = APIRouter(prefix="/public", tags=["public"])
+
+T = TypeVar("T")
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"description": "No such record"}
@@ -88,6 +92,19 @@ def _dates(since: date | None, until: date | None) -> None:
         raise InvalidInputError("since must not be after until", "since")
 
 
+async def _in_one_hop(request: Request, work: Callable[[Session], T]) -> T:
+    """`work(session)` in a worker thread, session and all: the hot public answers cross to
+    one once, instead of once for the session, once for the handler and once to close. The
+    transaction commits, though it only reads: a rollback makes psycopg drop the
+    connection's prepared statements, and PostgreSQL would plan each query afresh."""
+
+    def run() -> T:
+        with database(request).transaction() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
 @router.get("/ads", response_model=ResultPage, responses=INVALID)
 async def search_ads(
     request: Request,
@@ -108,12 +125,11 @@ async def search_ads(
     _dates(since, until)
     filters = ad_repository.AdFilters(advertiser, text, country, since, until, ad_status, sort)
 
-    def answer() -> Response:
-        with database(request).transaction() as session:
-            found = ad_repository.find(session, filters, offset=offset, limit=limit)
-            return _spliced_page(found, ad_json(session, found.items))
+    def answer(session: Session) -> Response:
+        found = ad_repository.find(session, filters, offset=offset, limit=limit)
+        return _spliced_page(found, ad_json(session, found.items))
 
-    return await run_in_threadpool(answer)
+    return await _in_one_hop(request, answer)
 
 
 @router.get("/ads/{ad_id}", responses=NOT_FOUND)
@@ -148,12 +164,11 @@ async def search_decisions(
         newest_first=order == "newest",
     )  # fmt: skip
 
-    def answer() -> Response:
-        with database(request).transaction() as session:
-            found = decision_database.find(session, filters, offset=offset, limit=limit)
-            return _spliced_page(found, decision_json(session, found.items))
+    def answer(session: Session) -> Response:
+        found = decision_database.find(session, filters, offset=offset, limit=limit)
+        return _spliced_page(found, decision_json(session, found.items))
 
-    return await run_in_threadpool(answer)
+    return await _in_one_hop(request, answer)
 
 
 @router.get("/decisions/{decision_id}", response_model=dict[str, Any], responses=NOT_FOUND)
@@ -300,10 +315,7 @@ def log_entries(
 
 
 # The proofs are the log's hot path: an auditor asks for one per entry it checks. Each is one
-# prepared query, so each handler crosses to a worker thread once for its session and its
-# query together, instead of once for the session, once for the query and once to close. Its
-# transaction commits, though it only reads: a rollback makes psycopg drop the connection's
-# prepared statements, and PostgreSQL would plan the query afresh for every proof.
+# prepared query, answered in one hop to a worker thread (`_in_one_hop`).
 
 
 @router.get("/log/proof/inclusion", response_model=InclusionOut, responses={**NOT_FOUND, **INVALID})
@@ -318,13 +330,12 @@ async def inclusion_proof(
     if (index is None) == (leaf_hash is None):
         raise InvalidInputError("give either index or leaf_hash", "index")
 
-    def prove() -> InclusionOut:
-        with database(request).transaction() as session:
-            found = index
-            if found is None:
-                assert leaf_hash is not None
-                found = log.entry_by_hash(session, bytes.fromhex(leaf_hash)).log_index
-            path, digest = log.inclusion_proof_and_leaf(session, found, tree_size)
+    def prove(session: Session) -> InclusionOut:
+        found = index
+        if found is None:
+            assert leaf_hash is not None
+            found = log.entry_by_hash(session, bytes.fromhex(leaf_hash)).log_index
+        path, digest = log.inclusion_proof_and_leaf(session, found, tree_size)
         return InclusionOut(
             index=found,
             tree_size=tree_size,
@@ -332,7 +343,7 @@ async def inclusion_proof(
             audit_path=[p.hex() for p in path],
         )
 
-    proof = await run_in_threadpool(prove)
+    proof = await _in_one_hop(request, prove)
     _cache(response)
     return proof
 
@@ -346,10 +357,8 @@ async def consistency_proof(
 ) -> ConsistencyOut:
     """That the log of `second` entries extends the log of `first` (RFC 9162 2.1.4)."""
 
-    def prove() -> list[bytes]:
-        with database(request).transaction() as session:
-            return log.consistency_proof(session, first, second)
-
-    proof = await run_in_threadpool(prove)
+    proof = await _in_one_hop(
+        request, lambda session: log.consistency_proof(session, first, second)
+    )
     _cache(response)
     return ConsistencyOut(first=first, second=second, proof=[p.hex() for p in proof])
