@@ -10,6 +10,7 @@ statement of reasons is linked.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +20,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    Text,
     and_,
     cast,
     exists,
@@ -29,7 +32,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    true,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -41,16 +43,16 @@ from adwarden.enforcement.models import Decision
 from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
 from adwarden.serving.money import MICROS_PER_CENT
-from adwarden.store.base import utcnow
+from adwarden.store.base import UTCDateTime, utcnow
+from adwarden.store.compiled import Build, Slots, Statements
 from adwarden.store.queries import among
 from adwarden.transparency.decisions import (
     Page,
-    capped_count,
     count_cap,
     day_start,
     versions_by_id,
 )
-from adwarden.transparency.names import named
+from adwarden.transparency.names import name_values, named
 from adwarden.transparency.records import stamp
 
 RETENTION = timedelta(days=366)
@@ -122,41 +124,48 @@ def _running(now: Moment) -> ColumnElement[bool]:
 
 # PostgreSQL only, and not a model column (store.migrate.POSTGRES_ONLY_COLUMNS)
 _TEXT_VECTOR: ColumnElement[Any] = literal_column("promoted_posts.text_search")
+_SIMPLE: ColumnElement[str] = literal_column("'simple'::regconfig")
 
 
-def _text_condition(session: Session, words_typed: str) -> ColumnElement[bool]:
-    words = re.findall(r"\w+", words_typed.lower())
-    if not words:
-        return true()
-    if session.get_bind().dialect.name == "postgresql":
-        # the stored to_tsvector('simple', text) and its GIN index (migration 0010); the last
-        # word may be one being typed, so it is a prefix; whole words before it let the index
-        # skip through a common word's entries instead of reading them all
-        query = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        simple: ColumnElement[str] = literal_column("'simple'::regconfig")
-        return _TEXT_VECTOR.op("@@")(func.to_tsquery(simple, query))
+def _words(typed: str) -> list[str]:
+    return re.findall(r"\w+", typed.lower())
+
+
+def _text_values(words: list[str]) -> dict[str, Any]:
+    # on PostgreSQL the stored to_tsvector('simple', text) and its GIN index (migration
+    # 0010); the last word may be one being typed, so it is a prefix; whole words before it
+    # let the index skip through a common word's entries instead of reading them all
+    values: dict[str, Any] = {"words": " & ".join([*words[:-1], f"{words[-1]}:*"])}
+    for n, word in enumerate(words):  # elsewhere each word inside the text, as typed
+        escaped = word.casefold().replace("/", "//").replace("%", "/%").replace("_", "/_")
+        values[f"word_{n}"] = escaped
+    return values
+
+
+def _text_condition(postgres: bool, words: int, slot: Slots) -> ColumnElement[bool]:
+    if postgres:
+        return _TEXT_VECTOR.op("@@")(func.to_tsquery(_SIMPLE, slot("words", Text())))
     folded = func.casefold(PromotedPost.text)  # registered on every SQLite connection
-    return and_(*(folded.contains(word.casefold(), autoescape=True) for word in words))
+    return and_(*(folded.contains(slot(f"word_{n}", Text()), escape="/") for n in range(words)))
 
 
-def _country_condition(session: Session, country: str) -> ColumnElement[bool]:
-    code = country.upper()
-    if session.get_bind().dialect.name == "postgresql":
+def _country_condition(postgres: bool, slot: Slots) -> ColumnElement[bool]:
+    if postgres:
         targeted = cast(Campaign.countries, JSONB)
         return or_(
             targeted == cast(literal("[]"), JSONB),
-            targeted.op("@>")(cast(literal(f'["{code}"]'), JSONB)),
+            targeted.op("@>")(slot("countries", JSONB())),
         )
     each = func.json_each(Campaign.countries).table_valued("value")
     return or_(
         func.json_array_length(Campaign.countries) == 0,
-        exists(select(1).select_from(each).where(each.c.value == code)),
+        exists(select(1).select_from(each).where(each.c.value == slot("country", Text()))),
     )
 
 
-def ad_conditions(session: Session, filters: AdFilters, now: Moment) -> list[ColumnElement[bool]]:
-    # a draft's ad is listed once it was shown or a decision was made on it; until then it
-    # is the advertiser's unpublished work
+def listed() -> ColumnElement[bool]:
+    """Whether an ad is listed: a draft's ad is, once it was shown or a decision was made on
+    it; until then it is the advertiser's unpublished work."""
     # a scalar lookup, not EXISTS: PostgreSQL would hash every post decision to test it
     decided = (
         select(Decision.id)
@@ -165,52 +174,33 @@ def ad_conditions(session: Session, filters: AdFilters, now: Moment) -> list[Col
         .scalar_subquery()
         .is_not(None)
     )
-    found: list[ColumnElement[bool]] = [
-        or_(
-            Campaign.status != CampaignStatus.draft,
-            PostDelivery.promoted_post_id.is_not(None),
-            and_(Campaign.status == CampaignStatus.draft, decided),  # looked up for drafts only
-        )
-    ]
-    if filters.advertiser or filters.text:
-        # a removed ad withholds its content and whose it is: neither may find it either
-        found.append(PromotedPost.status != PromotedPostStatus.rejected)
-    if filters.advertiser:
-        found += named(Campaign.advertiser_id, filters.advertiser)
-    if filters.text:
-        found.append(_text_condition(session, filters.text))
-    if filters.country:
-        found.append(_country_condition(session, filters.country))
-    if filters.since:
-        found.append(PostDelivery.last_shown_at >= day_start(filters.since))
-    if filters.until and filters.until < date.max:  # inclusive: the whole day
-        found.append(PostDelivery.first_shown_at < day_start(filters.until + timedelta(days=1)))
-    if filters.status is AdStatus.restricted:
-        found.append(_restricted(looked_up=True))
-    elif filters.status is AdStatus.running:
-        found.append(_running(now))
-    elif filters.status is AdStatus.stopped:
-        found.append(and_(not_(_restricted()), not_(_running(now))))
-    return found
+    return or_(
+        Campaign.status != CampaignStatus.draft,
+        PostDelivery.promoted_post_id.is_not(None),
+        and_(Campaign.status == CampaignStatus.draft, decided),  # looked up for drafts only
+    )
 
 
 # What each sort orders shown ads by; ads never shown follow, newest first. With a date
 # range only shown ads can match, and "newest" means first shown most recently.
-_SHOWN_ORDER: dict[AdSort, Any] = {
+_SHOWN_ORDER: dict[str, Any] = {
     AdSort.last_shown: PostDelivery.last_shown_at,
     AdSort.impressions: PostDelivery.impressions,
     AdSort.spend: PostDelivery.spent_micros,
+    "first_shown": PostDelivery.first_shown_at,
 }
+_NEWEST = "newest"  # down the ids
 
 
 def _dated(filters: AdFilters) -> bool:
     return filters.since is not None or (filters.until is not None and filters.until < date.max)
 
 
-def _by_delivery(filters: AdFilters) -> Any:
+def _by_delivery(filters: AdFilters) -> str:
+    """The order a search's page follows: down the ids, or by a delivery figure."""
     if filters.sort is AdSort.newest:
-        return PostDelivery.first_shown_at if _dated(filters) else None
-    return _SHOWN_ORDER[filters.sort]
+        return "first_shown" if _dated(filters) else _NEWEST
+    return filters.sort.value
 
 
 def ads_query(after: int | None = None) -> Any:
@@ -242,16 +232,111 @@ def with_names(query: Any) -> Any:
 WALK_BUDGET = 200
 SORT_CAP = 1_000
 
+# every search's statements, by shape (`_Search`)
+_STATEMENTS = Statements()
+_WHEN = UTCDateTime()
 
-def _matching(session: Session, filters: AdFilters, now: datetime) -> Select[Any]:
-    """The ids of matching ads, through only the tables the filters need: every joined row
-    is an index lookup per candidate, and a broad search reads thousands of candidates."""
-    query = (
-        select(PromotedPost.id)
-        .join(Campaign, Campaign.id == PromotedPost.campaign_id)
-        .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
-    )
-    return query.where(*ad_conditions(session, filters, now))
+
+class _Search:
+    """One search: the shape of its filters, which picks its statements, and their values.
+    Switches PostgreSQL's planner between walks and reads through the filters' own indexes,
+    only when the next statement needs the other."""
+
+    def __init__(self, session: Session, filters: AdFilters, now: datetime) -> None:
+        self.session = session
+        self.filters = filters
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+        self._walking = False
+        values: dict[str, Any] = {"now": now}
+        names = words = 0
+        if filters.advertiser:
+            values |= name_values(filters.advertiser)
+            names = len(values) // 2
+        found = _words(filters.text or "")
+        if found:
+            values |= _text_values(found)
+            words = len(found)
+        if filters.country:
+            code = filters.country.upper()
+            values |= {"country": code, "countries": json.dumps([code])}
+        if filters.since:
+            values["since"] = day_start(filters.since)
+        if filters.until and filters.until < date.max:  # inclusive: the whole day
+            values["until"] = day_start(filters.until + timedelta(days=1))
+        self.values = values
+        self.shape = (
+            names if filters.advertiser else None,
+            words if filters.text else None,
+            bool(filters.country),
+            "since" in values,
+            "until" in values,
+            filters.status,
+        )
+
+    def matching(self, slot: Slots) -> Select[Any]:
+        """The ids of matching ads, through only the tables the filters need: every joined
+        row is an index lookup per candidate, and a broad search reads thousands of them."""
+        filters, shape = self.filters, self.shape
+        found: list[ColumnElement[bool]] = [listed()]
+        if filters.advertiser or filters.text:
+            # a removed ad withholds its content and whose it is: neither may find it either
+            found.append(PromotedPost.status != PromotedPostStatus.rejected)
+        if shape[0] is not None:
+            found += named(Campaign.advertiser_id, shape[0], slot)
+        if shape[1]:
+            found.append(_text_condition(self._postgres, shape[1], slot))
+        if filters.country:
+            found.append(_country_condition(self._postgres, slot))
+        if "since" in self.values:
+            found.append(PostDelivery.last_shown_at >= slot("since", _WHEN))
+        if "until" in self.values:
+            found.append(PostDelivery.first_shown_at < slot("until", _WHEN))
+        if filters.status is AdStatus.restricted:
+            found.append(_restricted(looked_up=True))
+        elif filters.status is AdStatus.running:
+            found.append(_running(slot("now", _WHEN)))
+        elif filters.status is AdStatus.stopped:
+            found.append(and_(not_(_restricted()), not_(_running(slot("now", _WHEN)))))
+        return (
+            select(PromotedPost.id)
+            .join(Campaign, Campaign.id == PromotedPost.campaign_id)
+            .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
+            .where(*found)
+        )
+
+    def rows(
+        self, step: tuple[Any, ...], build: Build, *, walk: bool | None, **values: Any
+    ) -> Sequence[tuple[Any, ...]]:
+        """The rows of this search's statement for `step`, planned as a walk, or through the
+        filters' indexes (or either: None), with the search's values and `values`."""
+        if walk is not None:
+            self._plan_walks() if walk else self.plan_any()
+        return _STATEMENTS.rows(
+            self.session, (*self.shape, *step), build, {**self.values, **values}
+        )
+
+    def ids(self, step: tuple[Any, ...], build: Build, **values: Any) -> list[int]:
+        """The ids a walk (`build`) reads down its order's index, to the end of its page."""
+        return [row[0] for row in self.rows(step, build, walk=True, **values)]
+
+    def _switch(self, statement: str) -> None:
+        # a constant statement, sent straight to the driver: through the ORM it cost three
+        # times as much
+        driver = self.session.connection().connection.dbapi_connection
+        assert driver is not None  # a session's connection while it is open
+        cursor = driver.cursor()
+        cursor.execute(statement)
+        cursor.close()
+
+    def _plan_walks(self) -> None:
+        if self._postgres and not self._walking:
+            self._switch(_PLAN_WALKS)
+            self._walking = True
+
+    def plan_any(self) -> None:
+        if self._walking:
+            self._switch(_PLAN_ANY)
+            self._walking = False
 
 
 def _rows(session: Session, ids: Sequence[int]) -> list[Any]:
@@ -284,71 +369,65 @@ def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Pa
     through their filters' own indexes: sorted, with their count, when the first walk
     promises no more than sorting may fetch; counted to the cap otherwise. A page in
     another order, or past a first walk's reach, is walked to (`_page`)."""
-    plans = _Plans(session)
+    found = _Search(session, filters, utcnow())
     try:
-        return _find(plans, filters, offset, limit)
+        return _find(found, offset, limit)
     finally:
-        plans.indexes()
+        found.plan_any()
 
 
-def _find(plans: _Plans, filters: AdFilters, offset: int, limit: int) -> Page:
-    query = _matching(plans.session, filters, utcnow())
+def _find(search: _Search, offset: int, limit: int) -> Page:
+    filters = search.filters
     if _dated(filters):
-        return _find_dated(plans, filters, query, offset, limit)
+        return _find_dated(search, offset, limit)
     cap = count_cap(offset)
     budget = WALK_BUDGET * (offset + limit)
-    metric = _by_delivery(filters)
-    newest = _Order(query, (PromotedPost.id,))
-    order = newest if metric is None else _Order(query, (metric, PostDelivery.promoted_post_id))
+    newest = _Order(search, _NEWEST)
+    order = _Order(search, _by_delivery(filters))
     near: _Stretch | None = None
     sortable = True
     if filters.advertiser:  # a name's few ads are found through its keys
-        total = _counted(plans, query, cap)
+        total = _counted(search, None, cap)
     else:
-        near = newest.stretch(plans, cap + 1, budget)
+        near = newest.stretch(cap + 1, budget)
         if near.edge is not None and len(near.ids) <= cap < 4 * len(near.ids):
-            near = _Stretch(newest.walk_on(plans, near, 0, cap + 1), None, budget)
+            near = _Stretch(newest.walk_on(near, 0, cap + 1), None, budget)
         if near.edge is None or len(near.ids) > cap:  # counted to the cap, or all of them
             total = len(near.ids)
         elif offset + limit <= SORT_CAP and newest.expected(near) <= 2 * SORT_CAP:
-            few = _sorted(plans, query, metric, offset, limit)
+            few = _sorted(search, order.metric, offset, limit)
             if few is None:  # more than SORT_CAP
                 total, sortable = cap + 1, False
             elif few.count is None:
-                total = _counted(plans, query, cap)
+                total = _counted(search, None, cap)
             else:
                 return Page(few.ids, min(few.count, cap + 1), offset, limit)
         else:
-            total = _counted(plans, query, cap)
+            total = _counted(search, None, cap)
     if total == 0:
         return Page([], total, offset, limit)
-    if order is not newest or near is None:
-        near = order.stretch(plans, offset + limit, budget) if total > cap else None
-    ids = _page(plans, order, near, total > cap, offset, limit, sortable=sortable)
+    if order.name != _NEWEST or near is None:
+        near = order.stretch(offset + limit, budget) if total > cap else None
+    ids = _page(order, near, total > cap, offset, limit, sortable=sortable)
     return Page(ids, total, offset, limit)
 
 
-def _find_dated(
-    plans: _Plans, filters: AdFilters, query: Select[Any], offset: int, limit: int
-) -> Page:
+def _find_dated(search: _Search, offset: int, limit: int) -> Page:
     # ids follow time, so a date range's matches sit together: walk the showing dates from
     # the range's edge, where they are, not the ids from the newest
-    edge = PostDelivery.last_shown_at if filters.since else PostDelivery.first_shown_at.desc()
-    total = _counted(plans, query.order_by(edge), count_cap(offset))
+    total = _counted(search, "since" if search.filters.since else "until", count_cap(offset))
     if total == 0:
         return Page([], total, offset, limit)
-    metric = _by_delivery(filters)
-    order = _Order(query, (metric, PostDelivery.promoted_post_id), unshown=False)
-    if filters.sort is AdSort.newest:  # first showings, from the range's edge
-        return Page(order.walk_on(plans, None, offset, limit), total, offset, limit)
+    order = _Order(search, _by_delivery(search.filters), unshown=False)
+    if search.filters.sort is AdSort.newest:  # first showings, from the range's edge
+        return Page(order.walk_on(None, offset, limit), total, offset, limit)
     near = None
     if total > count_cap(offset):
-        near = order.stretch(plans, offset + limit, WALK_BUDGET * (offset + limit))
-    return Page(_page(plans, order, near, near is not None, offset, limit), total, offset, limit)
+        near = order.stretch(offset + limit, WALK_BUDGET * (offset + limit))
+    return Page(_page(order, near, near is not None, offset, limit), total, offset, limit)
 
 
 def _page(
-    plans: _Plans,
     order: _Order,
     near: _Stretch | None,
     many: bool,
@@ -365,9 +444,9 @@ def _page(
         or len(near.ids) >= offset + limit
         or (many and order.walks_on(near, offset + limit))
     ):
-        return order.walk_on(plans, near, offset, limit)
-    few = _sorted(plans, order.query, order.metric, offset, limit) if sortable else None
-    return order.walk_on(plans, near, offset, limit) if few is None else few.ids
+        return order.walk_on(near, offset, limit)
+    few = _sorted(order.search, order.metric, offset, limit) if sortable else None
+    return order.walk_on(near, offset, limit) if few is None else few.ids
 
 
 @dataclass(frozen=True)
@@ -378,27 +457,49 @@ class _Few:
     count: int | None  # how many match; None: the page is empty and cannot tell
 
 
-def _counted(plans: _Plans, query: Select[Any], cap: int) -> int:
-    plans.indexes()
-    return capped_count(plans.session, query, cap)
+# the ends of a date range, where its counts start
+_RANGE_EDGES = {
+    "since": PostDelivery.last_shown_at,
+    "until": PostDelivery.first_shown_at.desc(),
+}
 
 
-def _sorted(plans: _Plans, query: Select[Any], metric: Any, offset: int, limit: int) -> _Few | None:
+def _counted(search: _Search, edge: str | None, cap: int) -> int:
+    """How many match, counted to `cap` + 1 (from a date range's `edge`, if given)."""
+
+    def build(slot: Slots) -> Select[Any]:
+        query = search.matching(slot)
+        if edge is not None:
+            query = query.order_by(_RANGE_EDGES[edge])
+        limited = query.limit(slot("cap", Integer())).subquery()
+        return select(func.count()).select_from(limited)
+
+    return int(search.rows(("count", edge), build, walk=False, cap=cap + 1)[0][0])
+
+
+def _sorted(search: _Search, metric: str | None, offset: int, limit: int) -> _Few | None:
     """The page's ids, if at most SORT_CAP ads match: fetched through the filters' own
     indexes and sorted; None if more match, or the page reaches past SORT_CAP."""
     if offset + limit > SORT_CAP:
         return None
-    plans.indexes()
-    columns = [PromotedPost.id.label("id")]
-    if metric is not None:
-        columns.append(metric.label("metric"))
-    matched = query.with_only_columns(*columns).limit(SORT_CAP + 1).subquery()
-    ordered = [matched.c.id.desc()]
-    if metric is not None:
-        ordered.insert(0, matched.c.metric.desc().nulls_last())
-    page = plans.session.execute(
-        select(matched.c.id, func.count().over()).order_by(*ordered).offset(offset).limit(limit)
-    ).all()
+
+    def build(slot: Slots) -> Select[Any]:
+        columns = [PromotedPost.id.label("id")]
+        if metric is not None:
+            columns.append(_SHOWN_ORDER[metric].label("metric"))
+        matched = search.matching(slot).with_only_columns(*columns).limit(SORT_CAP + 1)
+        sub = matched.subquery()
+        ordered = [sub.c.id.desc()]
+        if metric is not None:
+            ordered.insert(0, sub.c.metric.desc().nulls_last())
+        return (
+            select(sub.c.id, func.count().over())
+            .order_by(*ordered)
+            .offset(slot("offset", Integer()))
+            .limit(slot("limit", Integer()))
+        )
+
+    page = search.rows(("sorted", metric), build, walk=False, offset=offset, limit=limit)
     if not page:  # past the last match, or none: only an empty first page tells how many
         return _Few([], 0 if offset == 0 else None)
     if page[0][1] > SORT_CAP:
@@ -420,47 +521,76 @@ class _Stretch:
 
 @dataclass(frozen=True)
 class _Order:
-    """Matching ads down an index: the newest by id, or shown ads by a delivery figure and
-    then (`unshown`) ads never shown, newest first."""
+    """Matching ads down an index: the newest by id, or shown ads by a delivery figure
+    (`name`) and then (`unshown`) ads never shown, newest first."""
 
-    query: Select[Any]
-    key: tuple[Any, ...]
+    search: _Search
+    name: str
     unshown: bool = True
 
     @property
-    def _shown_only(self) -> bool:
-        return self.key[0] is not PromotedPost.id
+    def key(self) -> tuple[Any, ...]:
+        if self.name == _NEWEST:
+            return (PromotedPost.id,)
+        return (_SHOWN_ORDER[self.name], PostDelivery.promoted_post_id)
 
     @property
-    def _candidates(self) -> Select[Any]:
+    def _shown_only(self) -> bool:
+        return self.name != _NEWEST
+
+    @property
+    def metric(self) -> str | None:
+        return self.name if self._shown_only else None
+
+    def _candidates(self, slot: Slots) -> Select[Any]:
+        query = self.search.matching(slot)
         if self._shown_only:
-            return self.query.where(PostDelivery.promoted_post_id.is_not(None))
-        return self.query
+            return query.where(PostDelivery.promoted_post_id.is_not(None))
+        return query
 
     def _down(self) -> list[Any]:
         return [column.desc() for column in self.key]
 
-    def stretch(self, plans: _Plans, limit: int, budget: int) -> _Stretch:
+    def _edge(self, slot: Slots) -> Any:
+        return tuple_(*(slot(f"edge_{n}", column.type) for n, column in enumerate(self.key)))
+
+    def _edge_values(self, edge: tuple[Any, ...]) -> dict[str, Any]:
+        return {f"edge_{n}": value for n, value in enumerate(edge)}
+
+    def _past(self, slot: Slots) -> Select[Any]:
+        """The first row of the order past a budget of rows."""
+        return select(*self.key).order_by(*self._down()).offset(slot("budget", Integer())).limit(1)
+
+    def _past_edge(self, budget: int) -> tuple[Any, ...] | None:
+        rows = self.search.rows((self.name, "past"), self._past, walk=None, budget=budget)
+        return tuple(rows[0]) if rows else None
+
+    def stretch(self, limit: int, budget: int) -> _Stretch:
         """Up to `limit` ids, first in this order, among its first `budget` rows."""
-        past = select(*self.key).order_by(*self._down()).offset(budget).limit(1)
         if self._shown_only:
-            edge = plans.session.execute(past).first()
-            walked = self._candidates
-            if edge is not None:
-                walked = walked.where(tuple_(*self.key) > tuple_(*edge))
-            ids = _walked(plans, walked.order_by(*self._down()).limit(limit))
-            return _Stretch(ids, None if edge is None else tuple(edge), budget)
+            edge = self._past_edge(budget)
+            if edge is None:
+                return _Stretch(self._from_top(0, limit), None, budget)
+
+            def after(slot: Slots) -> Select[Any]:
+                walked = self._candidates(slot).where(tuple_(*self.key) > self._edge(slot))
+                return walked.order_by(*self._down()).limit(slot("limit", Integer()))
+
+            ids = self.search.ids(
+                (self.name, "after"), after, limit=limit, **self._edge_values(edge)
+            )
+            return _Stretch(ids, edge, budget)
+
         # down the ids, one statement: the budget's edge is looked up in it
-        within = PromotedPost.id > func.coalesce(past.scalar_subquery(), 0)
-        ids = _walked(plans, self._candidates.where(within).order_by(*self._down()).limit(limit))
+        def within(slot: Slots) -> Select[Any]:
+            past = self._past(slot).scalar_subquery()
+            walked = self._candidates(slot).where(PromotedPost.id > func.coalesce(past, 0))
+            return walked.order_by(*self._down()).limit(slot("limit", Integer()))
+
+        ids = self.search.ids((self.name, "within"), within, budget=budget, limit=limit)
         if len(ids) == limit:  # within the budget: a walk on starts below the last
             return _Stretch(ids, (ids[-1] - 1,), budget)
-        edge = plans.session.execute(past).first()
-        return _Stretch(ids, None if edge is None else tuple(edge), budget)
-
-    @property
-    def metric(self) -> Any:
-        return self.key[0] if self._shown_only else None
+        return _Stretch(ids, self._past_edge(budget), budget)
 
     def walks_on(self, near: _Stretch, needed: int) -> bool:
         """Whether walking on from `near` beats sorting: it held a quarter of the ids the
@@ -478,36 +608,59 @@ class _Order:
             return len(near.ids)
         return len(near.ids) * (1 + int(near.edge[0]) / near.budget)
 
-    def walk_on(self, plans: _Plans, near: _Stretch | None, offset: int, limit: int) -> list[int]:
+    def _paged(self, query: Select[Any], slot: Slots) -> Select[Any]:
+        down = query.order_by(*self._down())
+        return down.offset(slot("offset", Integer())).limit(slot("limit", Integer()))
+
+    def _from_top(self, offset: int, limit: int) -> list[int]:
+        def walk(slot: Slots) -> Select[Any]:
+            return self._paged(self._candidates(slot), slot)
+
+        return self.search.ids((self.name, "top"), walk, offset=offset, limit=limit)
+
+    def walk_on(self, near: _Stretch | None, offset: int, limit: int) -> list[int]:
         """The page's ids, walking to the end of the order if need be: on from where `near`
         stopped (its ids the first in the order), or from the start."""
         before = near.ids if near else []
         ids = before[offset : offset + limit]
-        walked = self._candidates
         if near is not None and near.edge is not None and len(ids) < limit:
-            walked = walked.where(tuple_(*self.key) <= tuple_(*near.edge))
-            more = walked.order_by(*self._down())
-            ids += _walked(plans, more.offset(max(0, offset - len(before))).limit(limit - len(ids)))
+
+            def on(slot: Slots) -> Select[Any]:
+                walked = self._candidates(slot).where(tuple_(*self.key) <= self._edge(slot))
+                return self._paged(walked, slot)
+
+            ids += self.search.ids(
+                (self.name, "on"),
+                on,
+                offset=max(0, offset - len(before)),
+                limit=limit - len(ids),
+                **self._edge_values(near.edge),
+            )
         elif near is None:
-            ids = _walked(plans, walked.order_by(*self._down()).offset(offset).limit(limit))
+            ids = self._from_top(offset, limit)
         if len(ids) == limit or not self._shown_only or not self.unshown:
             return ids
         if ids:
             shown_total = offset + len(ids)
         else:  # past the shown ones: how many there are decides where the others start
-            counted = self._candidates.with_only_columns(func.count()).order_by(None)
-            plans.indexes()
-            shown_total = int(plans.session.scalar(counted) or 0)
-        never_shown = self.query.where(PostDelivery.promoted_post_id.is_(None))
-        return [
-            *ids,
-            *_walked(
-                plans,
-                never_shown.order_by(PromotedPost.id.desc())
-                .offset(max(0, offset - shown_total))
-                .limit(limit - len(ids)),
-            ),
-        ]
+
+            def counted(slot: Slots) -> Select[Any]:
+                return self._candidates(slot).with_only_columns(func.count()).order_by(None)
+
+            shown_total = int(self.search.rows((self.name, "shown"), counted, walk=False)[0][0])
+
+        def never_shown(slot: Slots) -> Select[Any]:
+            query = self.search.matching(slot).where(PostDelivery.promoted_post_id.is_(None))
+            down = query.order_by(PromotedPost.id.desc())
+            return down.offset(slot("offset", Integer())).limit(slot("limit", Integer()))
+
+        more = self.search.ids(
+            ("never_shown",),
+            never_shown,
+            offset=max(0, offset - shown_total),
+            limit=limit - len(ids),
+        )
+        return [*ids, *more]
 
 
 # A walk is planned as one: down its order's index, each row joined by index lookups. For a
@@ -521,46 +674,8 @@ _PLAN_WALKS, _PLAN_ANY = (
 )
 
 
-class _Plans:
-    """Switches PostgreSQL's planner between walks and reads through the filters' own
-    indexes, only when the next statement needs the other. The switch is a constant
-    statement, sent straight to the driver: through the ORM it cost three times as much."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._postgres = session.get_bind().dialect.name == "postgresql"
-        self._walking = False
-
-    def _switch(self, statement: str) -> None:
-        driver = self.session.connection().connection.dbapi_connection
-        assert driver is not None  # a session's connection while it is open
-        cursor = driver.cursor()
-        cursor.execute(statement)
-        cursor.close()
-
-    def walks(self) -> None:
-        if self._postgres and not self._walking:
-            self._switch(_PLAN_WALKS)
-            self._walking = True
-
-    def indexes(self) -> None:
-        if self._walking:
-            self._switch(_PLAN_ANY)
-            self._walking = False
-
-
-def _walked(plans: _Plans, walk: Select[Any]) -> list[int]:
-    """The ids `walk` reads down its order's index, to the end of its page."""
-    plans.walks()
-    return list(plans.session.scalars(walk))
-
-
 def ad_by_id(session: Session, ad_id: int) -> PublicAd | None:
-    rows = session.execute(
-        with_names(ads_query()).where(
-            PromotedPost.id == ad_id, ad_conditions(session, AdFilters(), utcnow())[0]
-        )
-    ).all()
+    rows = session.execute(with_names(ads_query()).where(PromotedPost.id == ad_id, listed())).all()
     found = public_ads(session, rows, utcnow())
     return found[0] if found else None
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from adwarden import settings
@@ -32,9 +32,11 @@ from adwarden.policy.models import PolicyVersion
 from adwarden.policy.services import policy_of
 from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.store.base import UTCDateTime
+from adwarden.store.compiled import Slots, Statements
 from adwarden.store.queries import among
 from adwarden.transparency.models import LogEntry
-from adwarden.transparency.names import named
+from adwarden.transparency.names import name_values, named
 from adwarden.transparency.records import (
     STATEMENT,
     STATUS_KINDS,
@@ -117,15 +119,18 @@ def clauses_of(version: PolicyVersion) -> dict[str, Clause]:
     return _VERSIONS[key].clauses
 
 
-def versions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Version]:
-    """The versions `ids`; a document is read and compiled only the first time its version
-    (id and content hash: a process may see more than one database) is asked for."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    keys = session.execute(
-        select(PolicyVersion.id, PolicyVersion.content_hash).where(PolicyVersion.id.in_(wanted))
-    ).all()
+def versions_by_id(session: Session, ids: Iterable[int] | None) -> dict[int, Version]:
+    """The versions `ids` (None: every version); a document is read and compiled only the
+    first time its version (id and content hash: a process may see more than one database)
+    is asked for."""
+    keyed: Select[*tuple[Any, ...]] = select(PolicyVersion.id, PolicyVersion.content_hash)
+    if ids is None:
+        keys = _STATEMENTS.rows(session, ("versions",), lambda _: keyed, {})
+    else:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        keys = session.execute(keyed.where(PolicyVersion.id.in_(wanted))).all()
     unknown = [version_id for version_id, digest in keys if (version_id, digest) not in _VERSIONS]
     if unknown:
         for version in session.scalars(select(PolicyVersion).where(PolicyVersion.id.in_(unknown))):
@@ -133,43 +138,109 @@ def versions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Version]:
     return {version_id: _VERSIONS[(version_id, digest)] for version_id, digest in keys}
 
 
-def _ground_condition(session: Session, ground: GroundKind) -> ColumnElement[bool]:
-    pairs = [
-        and_(Decision.policy_version_id == version.id, Decision.clause_id == clause.id)
-        for version in versions_by_id(session, session.scalars(select(PolicyVersion.id))).values()
+def _ground_pairs(session: Session, ground: GroundKind) -> tuple[tuple[int, str], ...]:
+    """The (policy version, clause) pairs whose clause rests on `ground`."""
+    return tuple(
+        (version.id, clause.id)
+        for version in versions_by_id(session, None).values()
         for clause in version.clauses.values()
         if clause.ground.kind is ground
-    ]
-    return or_(*pairs) if pairs else false()
+    )
 
 
-def _conditions(session: Session, filters: DecisionFilters) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
+# every search's statements, by shape (`_Shape`)
+_STATEMENTS = Statements()
+_WHEN = UTCDateTime()
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What picks a search's statements: which filters it has, and their values where a
+    few values make a few shapes (the planner sees them written in); the rest are slots."""
+
+    names: int | None
+    clause: bool
+    outcome: Outcome | None
+    level: SubjectLevel | None
+    ground: tuple[tuple[int, str], ...] | None
+    automated: bool | None
+    status: DecisionStatus | None
+    since: bool
+    until: bool
+    newest_first: bool
+
+    def conditions(self, slot: Slots) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.names is not None:
+            found += named(Decision.advertiser_id, self.names, slot)
+        if self.clause:
+            found.append(Decision.clause_id == slot("clause", String()))
+        if self.outcome:
+            found.append(Decision.outcome == self.outcome)
+        if self.level:
+            found.append(Decision.level == self.level)
+        if self.ground is not None:
+            pairs = [
+                and_(Decision.policy_version_id == version, Decision.clause_id == clause)
+                for version, clause in self.ground
+            ]
+            found.append(or_(*pairs) if pairs else false())
+        if self.automated is not None:
+            found.append(Decision.automated_decision == self.automated)
+        if self.status:
+            found.append(Decision.status == self.status)
+        if self.since:
+            found.append(Decision.starts_at >= slot("since", _WHEN))
+        if self.until:
+            found.append(Decision.starts_at < slot("until", _WHEN))
+        return found
+
+    def counted(self, slot: Slots) -> Select[Any]:
+        matched = select(Decision.id).where(*self.conditions(slot))
+        limited = matched.limit(slot("cap", Integer())).subquery()
+        return select(func.count()).select_from(limited)
+
+    def page(self, few: bool, slot: Slots) -> Select[Any]:
+        order = (
+            (Decision.starts_at.desc(), Decision.id.desc())
+            if self.newest_first
+            else (Decision.starts_at, Decision.id)
+        )
+        query = select(Decision.id)
+        if few:
+            # OFFSET 0 keeps the planner from walking the date index past rows that do not
+            # match
+            matched = select(Decision.id).where(*self.conditions(slot)).offset(0).subquery()
+            query = query.join(matched, matched.c.id == Decision.id)
+        else:
+            query = query.where(*self.conditions(slot))
+        down = query.order_by(*order)
+        return down.offset(slot("offset", Integer())).limit(slot("limit", Integer()))
+
+
+def _shape(session: Session, filters: DecisionFilters) -> tuple[_Shape, dict[str, Any]]:
+    values: dict[str, Any] = {}
     if filters.advertiser:
-        found += named(Decision.advertiser_id, filters.advertiser)
+        values |= name_values(filters.advertiser)
     if filters.clause:
-        found.append(Decision.clause_id == filters.clause)
-    if filters.outcome:
-        found.append(Decision.outcome == filters.outcome)
-    if filters.level:
-        found.append(Decision.level == filters.level)
-    if filters.ground:
-        found.append(_ground_condition(session, filters.ground))
-    if filters.automated is not None:
-        found.append(Decision.automated_decision == filters.automated)
-    if filters.status:
-        found.append(Decision.status == filters.status)
+        values["clause"] = filters.clause
     if filters.since:
-        found.append(Decision.starts_at >= day_start(filters.since))
+        values["since"] = day_start(filters.since)
     if filters.until and filters.until < date.max:  # inclusive: the whole day
-        found.append(Decision.starts_at < day_start(filters.until + timedelta(days=1)))
-    return found
-
-
-def capped_count(session: Session, query: Select[Any], cap: int) -> int:
-    """How many rows `query` gives, counted up to `cap + 1`."""
-    limited = query.limit(cap + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(limited)) or 0)
+        values["until"] = day_start(filters.until + timedelta(days=1))
+    shape = _Shape(
+        names=len(values) // 2 if filters.advertiser else None,
+        clause=bool(filters.clause),
+        outcome=filters.outcome,
+        level=filters.level,
+        ground=_ground_pairs(session, filters.ground) if filters.ground else None,
+        automated=filters.automated,
+        status=filters.status,
+        since="since" in values,
+        until="until" in values,
+        newest_first=filters.newest_first,
+    )
+    return shape, values
 
 
 def search(session: Session, filters: DecisionFilters, *, offset: int, limit: int) -> Page:
@@ -192,24 +263,21 @@ def find(session: Session, filters: DecisionFilters, *, offset: int, limit: int)
     """One page of matching decisions' ids. The capped count comes first (from the filters'
     index) because it tells which plan fits: a few matches are fetched through that index
     and sorted; many are walked in date order until the page is full."""
-    conditions = _conditions(session, filters)
-    total = capped_count(session, select(Decision.id).where(*conditions), count_cap(offset))
-    order = (
-        (Decision.starts_at.desc(), Decision.id.desc())
-        if filters.newest_first
-        else (Decision.starts_at, Decision.id)
+    shape, values = _shape(session, filters)
+    cap = count_cap(offset)
+    total = int(
+        _STATEMENTS.rows(session, (shape,), shape.counted, {**values, "cap": cap + 1})[0][0]
     )
-    query = select(Decision.id)
     if total == 0:
         return Page([], 0, offset, limit)
-    if total <= count_cap(offset):
-        # OFFSET 0 keeps the planner from walking the date index past rows that do not match
-        matched = select(Decision.id).where(*conditions).offset(0).subquery()
-        query = query.join(matched, matched.c.id == Decision.id)
-    else:
-        query = query.where(*conditions)
-    ids = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
-    return Page(list(ids), total, offset, limit)
+    few = total <= cap
+    ids = _STATEMENTS.rows(
+        session,
+        (shape, few),
+        lambda slot: shape.page(few, slot),
+        {**values, "offset": offset, "limit": limit},
+    )
+    return Page([row[0] for row in ids], total, offset, limit)
 
 
 @dataclass(frozen=True)

@@ -58,11 +58,10 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.store.queries import among
 from adwarden.transparency.ads import (
-    AdFilters,
     Moment,
     PublicAd,
-    ad_conditions,
     ads_query,
+    listed,
     public_ads,
     with_names,
 )
@@ -501,8 +500,8 @@ def _with_decision_versions(query: Any) -> tuple[Any, ColumnElement[str]]:
     return query, every
 
 
-def _ads(session: Session, now: Moment, after: int | None = None) -> Any:
-    return with_names(ads_query(after)).where(*ad_conditions(session, AdFilters(), now))
+def _ads(after: int | None = None) -> Any:
+    return with_names(ads_query(after)).where(listed())
 
 
 def _valid_until(ad: PublicAd, now: datetime) -> datetime | None:
@@ -519,7 +518,7 @@ def ad_line(ad: PublicAd, fmt: Format) -> str:
 
 def _render_ads(session: Session, ids: list[int], now: datetime) -> list[PublicAd]:
     rows = session.execute(
-        _ads(session, now).where(among(session, PromotedPost.id, ids)).order_by(PromotedPost.id)
+        _ads().where(among(session, PromotedPost.id, ids)).order_by(PromotedPost.id)
     ).all()
     return public_ads(session, rows, now)
 
@@ -531,7 +530,7 @@ def refresh_ads(session: Session, ad_ids: Iterable[int]) -> int:
     if not ids or session.get_bind().dialect.name != "postgresql":
         return 0
     now = utcnow()
-    query, decisions = _with_decision_versions(_ads(session, now))
+    query, decisions = _with_decision_versions(_ads())
     sources = {
         ad_id: (source, versions)
         for ad_id, source, versions in session.execute(
@@ -565,7 +564,7 @@ def _kept_ad(
     kept = AdExport.promoted_post_id == PromotedPost.id
     if after is not None:
         kept = and_(kept, AdExport.promoted_post_id > after)
-    query = _ads(session, now, after).outerjoin(AdExport, kept)
+    query = _ads(after).outerjoin(AdExport, kept)
     current = and_(
         AdExport.source == _stamped(_AD_ROW_VERSIONS),
         or_(AdExport.valid_until.is_(None), AdExport.valid_until > now),
@@ -624,7 +623,7 @@ def forget_ads(session: Session, decision_ids: Iterable[int]) -> None:
 def _ad_rows(session: Session, fmt: Format, now: Moment, after: int | None = None) -> Any:
     """Listed ads (past `after` if given): their ids and kept `fmt` lines where current."""
     if session.get_bind().dialect.name != "postgresql":
-        return _ads(session, now, after).with_only_columns(PromotedPost.id, null())
+        return _ads(after).with_only_columns(PromotedPost.id, null())
     query, current = _kept_ad(session, now, after)
     return query.with_only_columns(
         PromotedPost.id, case((current, getattr(AdExport, fmt.value)), else_=None)

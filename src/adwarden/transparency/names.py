@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from adwarden.registry.models import AdvertiserName, AdvertiserNameKey, search_keys
+from adwarden.store.compiled import Slots
 
 # Above every character a key can hold (keys are lower-case ASCII letters and digits).
 _PAST_PREFIX = "~"
 
 
-def named(advertiser_id: InstrumentedAttribute[int], query: str) -> list[ColumnElement[bool]]:
-    """Conditions that `advertiser_id` has a name with, for every part of `query`, a part
-    that starts with it once both are normalised ("Касперский" finds "Kaspersky Lab").
-    A query with nothing to match gives a condition nothing meets."""
-    keys = search_keys(query)
-    if not keys:
+def name_values(query: str) -> dict[str, Any]:
+    """The values of `named`'s slots for `query`: each of its parts, once normalised, and
+    the end of the range of keys that start with it ("Касперский" finds "Kaspersky Lab")."""
+    values: dict[str, Any] = {}
+    for n, key in enumerate(search_keys(query)):
+        values[f"name_{n}"] = key
+        values[f"name_{n}_end"] = key + _PAST_PREFIX
+    return values
+
+
+def named(
+    advertiser_id: InstrumentedAttribute[int], parts: int, slot: Slots
+) -> list[ColumnElement[bool]]:
+    """Conditions that `advertiser_id` has a name with, for each of a query's `parts` (as
+    `name_values` gives them), a part that starts with it. A query with nothing to match
+    gives a condition nothing meets."""
+    if not parts:
         return [advertiser_id.is_(None)]
     return [
         advertiser_id.in_(
             select(AdvertiserName.advertiser_id)
             .join(AdvertiserNameKey, AdvertiserNameKey.name_id == AdvertiserName.id)
-            .where(AdvertiserNameKey.key >= key, AdvertiserNameKey.key < key + _PAST_PREFIX)
+            .where(
+                AdvertiserNameKey.key >= slot(f"name_{n}", String()),
+                AdvertiserNameKey.key < slot(f"name_{n}_end", String()),
+            )
         )
-        for key in keys
+        for n in range(parts)
     ]
