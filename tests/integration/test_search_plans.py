@@ -5,7 +5,7 @@ plan to run, and every page is checked against the rule computed here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import count
 from typing import Any
@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
+from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import CampaignStatus, DecisionStatus, PromotedPostStatus
 from adwarden.enforcement.models import Decision
+from adwarden.serving.inputs import PromotedPostPatch
 from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
+from adwarden.serving.services import update_promoted_post
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import ads, decisions
@@ -115,10 +118,17 @@ def expected(posts: list[Post], word: str, sort: AdSort) -> list[int]:
     found = [post for post in posts if word in post.words]
     if sort is AdSort.newest:
         return [post.id for post in sorted(found, key=lambda p: -p.id)]
-    shown = sorted(
-        (post for post in found if post.spent is not None),
-        key=lambda p: (-(p.spent or 0), -p.id),
-    )
+    if sort is AdSort.last_shown:  # each shown the day after it was first shown
+
+        def order(p: Post) -> tuple[int, int]:
+            return (p.first_shown_days_ago or 0, -p.id)
+
+    else:
+
+        def order(p: Post) -> tuple[int, int]:
+            return (-(p.spent or 0), -p.id)
+
+    shown = sorted((post for post in found if post.spent is not None), key=order)
     never = sorted((post for post in found if post.spent is None), key=lambda p: -p.id)
     return [post.id for post in shown + never]
 
@@ -146,6 +156,24 @@ def test_every_plan_gives_the_page_the_rule_gives(
         assert got == want[offset : offset + PAGE], (word, sort, offset)
         assert total == min(len(want), count_cap(offset) + 1)
     assert word != "perennial" or len(want) > SORT_CAP
+
+
+def test_a_changed_text_is_found_in_every_order(db: Database, posts: list[Post]) -> None:
+    # a walk by spend tests an ad's words on the copy beside its delivery figures, which the
+    # database keeps: the copy must follow the ad's new text, however it is changed
+    changed = [post for post in posts if post.id % 20 == 0]
+    with db.transaction() as session:
+        actor = Actor.system(Source.system)
+        for post in changed:
+            update_promoted_post(session, actor, post.id, PromotedPostPatch(text="zinnia"))
+    now = [
+        replace(post, words=frozenset({"zinnia"})) if post in changed else post for post in posts
+    ]
+    for word in ("zinnia", "bloom"):
+        for sort in (AdSort.spend, AdSort.last_shown, AdSort.newest):
+            got, total = page_ids(db, AdFilters(text=word, sort=sort), 0)
+            assert got == expected(now, word, sort)[:PAGE], (word, sort)
+            assert total == count_cap(0) + 1, (word, sort)
 
 
 def test_a_date_range_walks_first_showings_or_sorts_by_spend(

@@ -122,8 +122,11 @@ def _running(now: Moment) -> ColumnElement[bool]:
     )
 
 
-# PostgreSQL only, and not a model column (store.migrate.POSTGRES_ONLY_COLUMNS)
+# PostgreSQL only, and not model columns (store.migrate.POSTGRES_ONLY_COLUMNS): an ad's text
+# search vector, and its copy beside a shown ad's delivery figures, in the indexes that sort
+# them (migration 0014)
 _TEXT_VECTOR: ColumnElement[Any] = literal_column("promoted_posts.text_search")
+_DELIVERED_TEXT_VECTOR: ColumnElement[Any] = literal_column("post_delivery.text_search")
 _SIMPLE: ColumnElement[str] = literal_column("'simple'::regconfig")
 
 
@@ -142,9 +145,12 @@ def _text_values(words: list[str]) -> dict[str, Any]:
     return values
 
 
-def _text_condition(postgres: bool, words: int, slot: Slots) -> ColumnElement[bool]:
+def _text_condition(
+    postgres: bool, words: int, slot: Slots, *, delivered: bool
+) -> ColumnElement[bool]:
     if postgres:
-        return _TEXT_VECTOR.op("@@")(func.to_tsquery(_SIMPLE, slot("words", Text())))
+        vector = _DELIVERED_TEXT_VECTOR if delivered else _TEXT_VECTOR
+        return vector.op("@@")(func.to_tsquery(_SIMPLE, slot("words", Text())))
     folded = func.casefold(PromotedPost.text)  # registered on every SQLite connection
     return and_(*(folded.contains(slot(f"word_{n}", Text()), escape="/") for n in range(words)))
 
@@ -273,9 +279,11 @@ class _Search:
             filters.status,
         )
 
-    def matching(self, slot: Slots) -> Select[Any]:
+    def matching(self, slot: Slots, *, delivered: bool = False) -> Select[Any]:
         """The ids of matching ads, through only the tables the filters need: every joined
-        row is an index lookup per candidate, and a broad search reads thousands of them."""
+        row is an index lookup per candidate, and a broad search reads thousands of them.
+        `delivered`: shown ads only, their words tested on the copy their delivery row holds
+        (a walk down a delivery figure's index then tests them without looking the ad up)."""
         filters, shape = self.filters, self.shape
         found: list[ColumnElement[bool]] = [listed()]
         if filters.advertiser or filters.text:
@@ -284,7 +292,7 @@ class _Search:
         if shape[0] is not None:
             found += named(Campaign.advertiser_id, shape[0], slot)
         if shape[1]:
-            found.append(_text_condition(self._postgres, shape[1], slot))
+            found.append(_text_condition(self._postgres, shape[1], slot, delivered=delivered))
         if filters.country:
             found.append(_country_condition(self._postgres, slot))
         if "since" in self.values:
@@ -297,6 +305,8 @@ class _Search:
             found.append(_running(slot("now", _WHEN)))
         elif filters.status is AdStatus.stopped:
             found.append(and_(not_(_restricted()), not_(_running(slot("now", _WHEN)))))
+        if delivered:
+            found.append(PostDelivery.promoted_post_id.is_not(None))
         return (
             select(PromotedPost.id)
             .join(Campaign, Campaign.id == PromotedPost.campaign_id)
@@ -543,10 +553,7 @@ class _Order:
         return self.name if self._shown_only else None
 
     def _candidates(self, slot: Slots) -> Select[Any]:
-        query = self.search.matching(slot)
-        if self._shown_only:
-            return query.where(PostDelivery.promoted_post_id.is_not(None))
-        return query
+        return self.search.matching(slot, delivered=self._shown_only)
 
     def _down(self) -> list[Any]:
         return [column.desc() for column in self.key]
@@ -645,7 +652,9 @@ class _Order:
         else:  # past the shown ones: how many there are decides where the others start
 
             def counted(slot: Slots) -> Select[Any]:
-                return self._candidates(slot).with_only_columns(func.count()).order_by(None)
+                # through the filters' own indexes: the ad's words, not their copy
+                shown = self.search.matching(slot).where(PostDelivery.promoted_post_id.is_not(None))
+                return shown.with_only_columns(func.count()).order_by(None)
 
             shown_total = int(self.search.rows((self.name, "shown"), counted, walk=False)[0][0])
 
