@@ -158,6 +158,24 @@ def test_every_plan_gives_the_page_the_rule_gives(
     assert word != "perennial" or len(want) > SORT_CAP
 
 
+def test_a_last_word_being_typed_finds_what_the_whole_word_finds(
+    db: Database, posts: list[Post]
+) -> None:
+    # counts try the whole words first, and the prefix only when they fall short of the cap
+    for typed, word in (("blo", "bloom"), ("fer", "fern"), ("orch", "orchid")):
+        for sort in (AdSort.newest, AdSort.spend):
+            want = expected(posts, word, sort)
+            got, total = page_ids(db, AdFilters(text=typed, sort=sort), 0)
+            assert got == want[:PAGE], (typed, sort)
+            assert total == min(len(want), count_cap(0) + 1), (typed, sort)
+        # a date range always counts first
+        since, until = utcnow().date() - timedelta(days=400), utcnow().date()
+        typed_page = page_ids(db, AdFilters(text=typed, since=since, until=until), 0)
+        whole_page = page_ids(db, AdFilters(text=word, since=since, until=until), 0)
+        assert typed_page == whole_page, typed
+        assert whole_page[1] > 0, word
+
+
 def test_a_changed_text_is_found_in_every_order(db: Database, posts: list[Post]) -> None:
     # a walk by spend tests an ad's words on the copy beside its delivery figures, which the
     # database keeps: the copy must follow the ad's new text, however it is changed
