@@ -35,7 +35,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from adwarden import settings
 from adwarden.domain.enums import CampaignStatus, DecisionStatus, PromotedPostStatus, SubjectLevel
@@ -176,7 +176,9 @@ def _country_condition(postgres: bool, slot: Slots) -> ColumnElement[bool]:
 def listed() -> ColumnElement[bool]:
     """Whether an ad is listed: a draft's ad is, once it was shown or a decision was made on
     it; until then it is the advertiser's unpublished work."""
-    # a scalar lookup, not EXISTS: PostgreSQL would hash every post decision to test it
+    # scalar lookups, not EXISTS: PostgreSQL would hash every post decision to test it.
+    # Looked up for drafts only: a search that needs no delivery figure then joins no
+    # delivery row (PostgreSQL drops an outer join nothing reads), a lookup per match.
     decided = (
         select(Decision.id)
         .where(Decision.level == SubjectLevel.post, Decision.subject_id == PromotedPost.id)
@@ -184,10 +186,16 @@ def listed() -> ColumnElement[bool]:
         .scalar_subquery()
         .is_not(None)
     )
+    delivery = aliased(PostDelivery, name="delivered")
+    shown = (
+        select(delivery.promoted_post_id)
+        .where(delivery.promoted_post_id == PromotedPost.id)
+        .scalar_subquery()
+        .is_not(None)
+    )
     return or_(
         Campaign.status != CampaignStatus.draft,
-        PostDelivery.promoted_post_id.is_not(None),
-        and_(Campaign.status == CampaignStatus.draft, decided),  # looked up for drafts only
+        and_(Campaign.status == CampaignStatus.draft, or_(shown, decided)),
     )
 
 
