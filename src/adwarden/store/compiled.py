@@ -11,6 +11,7 @@ it with its slots as bound parameters.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, cast
@@ -52,6 +53,7 @@ class Statements:
         self._kept: OrderedDict[tuple[Hashable, ...], Select[*tuple[Any, ...]] | str] = (
             OrderedDict()
         )
+        self._lock = threading.Lock()
 
     def rows(
         self,
@@ -64,14 +66,16 @@ class Statements:
         with `values` (a value no slot asks for is left unused)."""
         dialect = session.get_bind().dialect
         key = (dialect.name, *shape)
-        statement = self._kept.get(key)
+        with self._lock:  # the API's worker threads share the store
+            statement = self._kept.get(key)
+            if statement is not None:
+                self._kept.move_to_end(key)
         if statement is None:
             statement = self._compiled(dialect, build)
-            self._kept[key] = statement
-            if len(self._kept) > self._size:
-                self._kept.popitem(last=False)
-        else:
-            self._kept.move_to_end(key)
+            with self._lock:
+                self._kept[key] = statement
+                if len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
         if isinstance(statement, str):
             driver = session.connection().connection.dbapi_connection
             connection = cast(psycopg.Connection[Any], driver)

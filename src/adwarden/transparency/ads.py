@@ -269,8 +269,8 @@ class _Search:
         values: dict[str, Any] = {"now": now}
         names = words = 0
         if filters.advertiser:
-            values |= name_values(filters.advertiser)
-            names = len(values) // 2
+            names, named_values = name_values(filters.advertiser)
+            values |= named_values
         found = _words(filters.text or "")
         if found:
             values |= _text_values(found)

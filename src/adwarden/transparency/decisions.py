@@ -220,8 +220,10 @@ class _Shape:
 
 def _shape(session: Session, filters: DecisionFilters) -> tuple[_Shape, dict[str, Any]]:
     values: dict[str, Any] = {}
+    names = None
     if filters.advertiser:
-        values |= name_values(filters.advertiser)
+        names, named_values = name_values(filters.advertiser)
+        values |= named_values
     if filters.clause:
         values["clause"] = filters.clause
     if filters.since:
@@ -229,7 +231,7 @@ def _shape(session: Session, filters: DecisionFilters) -> tuple[_Shape, dict[str
     if filters.until and filters.until < date.max:  # inclusive: the whole day
         values["until"] = day_start(filters.until + timedelta(days=1))
     shape = _Shape(
-        names=len(values) // 2 if filters.advertiser else None,
+        names=names,
         clause=bool(filters.clause),
         outcome=filters.outcome,
         level=filters.level,

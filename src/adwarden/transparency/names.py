@@ -14,14 +14,16 @@ from adwarden.store.compiled import Slots
 _PAST_PREFIX = "~"
 
 
-def name_values(query: str) -> dict[str, Any]:
-    """The values of `named`'s slots for `query`: each of its parts, once normalised, and
-    the end of the range of keys that start with it ("Касперский" finds "Kaspersky Lab")."""
+def name_values(query: str) -> tuple[int, dict[str, Any]]:
+    """How many parts `query` has for `named`, and the values of its slots: each part, once
+    normalised, and the end of the range of keys that start with it ("Касперский" finds
+    "Kaspersky Lab")."""
+    keys = search_keys(query)
     values: dict[str, Any] = {}
-    for n, key in enumerate(search_keys(query)):
+    for n, key in enumerate(keys):
         values[f"name_{n}"] = key
         values[f"name_{n}_end"] = key + _PAST_PREFIX
-    return values
+    return len(keys), values
 
 
 def named(
