@@ -86,11 +86,17 @@ class Statements:
 
     @staticmethod
     def _compiled(dialect: Dialect, build: Build) -> Select[*tuple[Any, ...]] | str:
-        slots = Slots(dialect)
-        statement = build(slots)
         if dialect.name != "postgresql":
-            return statement
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        for name in slots.names:  # written out as literal text, its % doubled
-            sql = sql.replace(f"%%({name})s", f"%({name})s")
-        return sql
+            return build(Slots(dialect))
+        return driver_sql(dialect, build)
+
+
+def driver_sql(dialect: Dialect, build: Build) -> str:
+    """The statement `build` makes, as PostgreSQL SQL for the driver: its constants written
+    in, its slots left as the driver's named placeholders."""
+    slots = Slots(dialect)
+    statement = build(slots)
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    for name in slots.names:  # written out as literal text, its % doubled
+        sql = sql.replace(f"%%({name})s", f"%({name})s")
+    return sql

@@ -34,7 +34,7 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
+    Integer,
     and_,
     any_,
     case,
@@ -46,6 +46,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,8 @@ from adwarden.domain.enums import AdvertiserKind, SubjectLevel
 from adwarden.enforcement.models import Decision
 from adwarden.registry.models import Advertiser
 from adwarden.serving.models import Campaign, PromotedPost
-from adwarden.store.base import utcnow
+from adwarden.store.base import UTCDateTime, utcnow
+from adwarden.store.compiled import Slots, driver_sql
 from adwarden.store.engine import Database
 from adwarden.store.queries import among
 from adwarden.transparency.ads import (
@@ -216,10 +218,7 @@ def _kept_rows(
         return [(int(row[0]), row[1]) for row in cursor.fetchall()]
 
 
-# A page's statements of kept lines are compiled once (`_page_lines`), where these stand for
-# the page's values
-_PAGE_IDS = "%(page_ids)s::integer[]"
-_PAGE_NOW = "%(page_now)s::timestamptz"
+# A page's statements of kept lines, compiled once (`_page_lines`)
 _page_statements: dict[tuple[str, str], str] = {}
 
 
@@ -238,16 +237,12 @@ def _page_lines(
         return _kept_rows(session, build(among(session, column, ids), now))
     key = (what, settings.public_url())  # written in, as kept lines hold it
     if key not in _page_statements:
-        at = literal_column(_PAGE_NOW, DateTime(timezone=True))
-        statement = build(column == any_(literal_column(_PAGE_IDS)), at)
-        compiled = str(
-            statement.compile(
-                dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-            )
-        )
-        for marker in (_PAGE_IDS, _PAGE_NOW):  # written out as literal text, its % doubled
-            compiled = compiled.replace(marker.replace("%", "%%"), marker)
-        _page_statements[key] = compiled
+
+        def page(slot: Slots) -> Any:
+            ids_slot = slot("page_ids", ARRAY(Integer()))
+            return build(column == any_(ids_slot), slot("page_now", UTCDateTime()))
+
+        _page_statements[key] = driver_sql(session.get_bind().dialect, page)
     return _kept_rows(session, _page_statements[key], {"page_ids": list(ids), "page_now": now})
 
 
