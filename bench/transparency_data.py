@@ -421,9 +421,10 @@ def generate(
         # --- promoted posts and their delivery ------------------------------------------------
         words, cumulative = vocab.words, vocab.cumulative
         prng = random.Random(seed + 2)
+        # with triggers off, each ad's restricted flag is set here as its trigger would
         with cursor.copy(
             "COPY promoted_posts (id, campaign_id, account_id, text, landing_url, status,"
-            " created_at, updated_at) FROM STDIN"
+            " restricted, created_at, updated_at) FROM STDIN"
         ) as copy:
             for post in range(1, POSTS + 1):
                 picked = prng.choices(words, cum_weights=cumulative, k=prng.randint(6, 14))
@@ -435,9 +436,11 @@ def generate(
                           else "withdrawn" if prng.random() < 0.03 else "active")  # fmt: skip
                 campaign = post_campaign[post]
                 created = campaign_created(campaign) + timedelta(hours=prng.random() * 48)
+                restricted = (status == "rejected" or campaign_owner[campaign] in offboarded
+                              or account_owner[post_account[post]] in offboarded)  # fmt: skip
                 copy.write_row((post, campaign, post_account[post], text,
                                 f"https://{handle(post_account[post])}.example/p/{post}", status,
-                                created, created))  # fmt: skip
+                                restricted, created, created))  # fmt: skip
         clock.lap("posts")
         # the triggers that give a delivery row its ad's text search vector are off with the
         # FK checks: the rows go through a table of their own, and take it as the trigger would
@@ -463,6 +466,14 @@ def generate(
             f" SELECT {', '.join('d.' + c for c in delivery.split(', '))}, p.text_search"
             " FROM delivery_load d JOIN promoted_posts p ON p.id = d.promoted_post_id"
         )
+        # the flags set above, checked against the database's own rule (migration 0015)
+        cursor.execute(
+            "SELECT count(*) FROM promoted_posts"
+            " WHERE restricted <> promoted_post_restricted(status, campaign_id, account_id)"
+        )
+        wrong = cursor.fetchone()
+        if wrong is None or wrong[0]:
+            raise RuntimeError(f"{wrong} generated ads' restricted flags disagree with the rule")
         connection.commit()
         clock.lap("delivery")
 

@@ -11,18 +11,19 @@ from itertools import count
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Update, insert, select, text, update
 
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import CampaignStatus, DecisionStatus, PromotedPostStatus
 from adwarden.enforcement.models import Decision
+from adwarden.registry.models import Account
 from adwarden.serving.inputs import PromotedPostPatch
 from adwarden.serving.models import Campaign, PostDelivery, PromotedPost
 from adwarden.serving.services import update_promoted_post
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
-from adwarden.transparency import ads, decisions
-from adwarden.transparency.ads import SORT_CAP, WALK_BUDGET, AdFilters, AdSort
+from adwarden.transparency import ads, decisions, word_shares
+from adwarden.transparency.ads import SORT_CAP, WALK_BUDGET, AdFilters, AdSort, AdStatus
 from adwarden.transparency.decisions import DecisionFilters, count_cap
 from support import make_decision, make_tenant, publish_default_policy
 
@@ -158,6 +159,40 @@ def test_every_plan_gives_the_page_the_rule_gives(
     assert word != "perennial" or len(want) > SORT_CAP
 
 
+def test_the_words_statistics_choose_the_plan_and_every_page_still_follows_the_rule(
+    db: Database, posts: list[Post]
+) -> None:
+    # once PostgreSQL has analysed the ads, their words' shares decide: few promised, sorted
+    # at once; many, never sorted; in between, the first walk decides
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE promoted_posts"))
+        with db.sessions() as session:
+            shares = word_shares.read(session)
+        assert shares is not None
+        # the last word is a prefix: the rare words that start with it are counted in too
+        rare = shares.rare * shares.ads
+        for word in ("bloom", "tulip", "heirloom", "perennial", "orchid"):
+            carrying = sum(1 for post in posts if word in post.words)
+            estimate = shares.expected([word])
+            assert estimate is not None, word
+            assert abs(estimate - min(carrying + rare, shares.ads)) <= 0.1 * carrying, word
+        assert (shares.expected(["cactus"]) or SORT_CAP) < 100
+        assert shares.expected(["bloom", "orc"]) is None  # a short prefix of unknown words
+        both = sum(1 for post in posts if {"tulip", "heirloom"} <= post.words)
+        estimate = shares.expected(["tulip", "heirloom"])
+        assert estimate is not None
+        assert abs(estimate - both) <= 10
+    for word in WORDS:
+        for sort in (AdSort.newest, AdSort.spend):
+            want = expected(posts, word, sort)
+            for offset in (0, 40):
+                got, total = page_ids(db, AdFilters(text=word, sort=sort), offset)
+                assert got == want[offset : offset + PAGE], (word, sort, offset)
+                assert total == min(len(want), count_cap(offset) + 1), (word, sort, offset)
+
+
 def test_a_last_word_being_typed_finds_what_the_whole_word_finds(
     db: Database, posts: list[Post]
 ) -> None:
@@ -176,6 +211,63 @@ def test_a_last_word_being_typed_finds_what_the_whole_word_finds(
         assert whole_page[1] > 0, word
 
 
+def test_a_sort_leaves_out_a_drafts_ads_never_shown(db: Database, posts: list[Post]) -> None:
+    # on PostgreSQL a sort fetches the ads that match by their own conditions, and tests their
+    # campaigns only down the sorted page: a draft's ads match the words, and only those shown
+    # are listed. They are the newest, and one in six is shown: too few for the first walk to
+    # walk on.
+    with db.sessions() as session:
+        first = session.get(PromotedPost, posts[0].id)
+        assert first is not None
+        campaign = session.get(Campaign, first.campaign_id)
+        assert campaign is not None
+        columns = {
+            column.key: getattr(campaign, column.key)
+            for column in Campaign.__table__.columns
+            if column.key != "id"
+        }
+        account_id = first.account_id
+    now = utcnow()
+    drafts: list[Post] = []
+    with db.engine.begin() as connection:
+        draft = connection.execute(
+            insert(Campaign).returning(Campaign.id),
+            {**columns, "name": "Next season", "status": CampaignStatus.draft},
+        ).scalar_one()
+        for n in range(120):
+            post_id = connection.execute(
+                insert(PromotedPost).returning(PromotedPost.id),
+                {
+                    "campaign_id": draft,
+                    "account_id": account_id,
+                    "text": f"heirloom draft {n}",
+                    "landing_url": None,
+                    "status": PromotedPostStatus.active,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            ).scalar_one()
+            if n % 6 == 0:
+                drafts.append(Post(post_id, frozenset({"heirloom"}), n, 1))
+                connection.execute(
+                    insert(PostDelivery),
+                    {
+                        "promoted_post_id": post_id,
+                        "first_shown_at": now - timedelta(days=1),
+                        "last_shown_at": now,
+                        "impressions": n * 10,
+                        "clicks": 0,
+                        "spent_micros": n,
+                    },
+                )
+    for sort in (AdSort.newest, AdSort.spend):
+        want = expected(posts + drafts, "heirloom", sort)
+        for offset in (0, 40):
+            got, total = page_ids(db, AdFilters(text="heirloom", sort=sort), offset)
+            assert got == want[offset : offset + PAGE], (sort, offset)
+            assert total == min(len(want), count_cap(offset) + 1), (sort, offset)
+
+
 def test_a_changed_text_is_found_in_every_order(db: Database, posts: list[Post]) -> None:
     # a walk by spend tests an ad's words on the copy beside its delivery figures, which the
     # database keeps: the copy must follow the ad's new text, however it is changed
@@ -192,6 +284,47 @@ def test_a_changed_text_is_found_in_every_order(db: Database, posts: list[Post])
             got, total = page_ids(db, AdFilters(text=word, sort=sort), 0)
             assert got == expected(now, word, sort)[:PAGE], (word, sort)
             assert total == count_cap(0) + 1, (word, sort)
+
+
+def test_a_status_search_follows_holds_bars_and_rejections(db: Database, posts: list[Post]) -> None:
+    # on PostgreSQL whether an ad is restricted is a flag the database keeps, with its own
+    # index (migration 0015): it must follow the ad's campaign, its account and the ad itself,
+    # both ways, however they are changed
+    with db.sessions() as session:
+        first = session.get(PromotedPost, posts[0].id)
+        assert first is not None
+        campaign_id, account_id = first.campaign_id, first.account_id
+
+    def change(statement: Update) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(statement)
+
+    def found(status: AdStatus, sort: AdSort = AdSort.newest) -> tuple[list[int], int]:
+        return page_ids(db, AdFilters(status=status, sort=sort), 0)
+
+    sorts = (AdSort.newest, AdSort.spend)
+    every = {sort: (expected(posts, "bloom", sort)[:PAGE], count_cap(0) + 1) for sort in sorts}
+    assert found(AdStatus.restricted) == ([], 0)
+    assert found(AdStatus.running) == every[AdSort.newest]
+    for row, column, barred in (
+        (update(Campaign).where(Campaign.id == campaign_id), "held", True),
+        (update(Account).where(Account.id == account_id), "ads_eligible", False),
+    ):
+        change(row.values({column: barred}))
+        for sort in sorts:
+            assert found(AdStatus.restricted, sort) == every[sort], (column, sort)
+        assert found(AdStatus.running) == ([], 0), column
+        change(row.values({column: not barred}))
+        assert found(AdStatus.restricted) == ([], 0), column
+    change(
+        update(PromotedPost)
+        .where(PromotedPost.id % 7 == 0)
+        .values(status=PromotedPostStatus.rejected)
+    )
+    rejected = [post for post in posts if post.id % 7 == 0]
+    for sort in sorts:
+        want = expected(rejected, "bloom", sort)
+        assert found(AdStatus.restricted, sort) == (want[:PAGE], count_cap(0) + 1), sort
 
 
 def test_a_date_range_walks_first_showings_or_sorts_by_spend(

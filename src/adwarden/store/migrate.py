@@ -15,12 +15,19 @@ from adwarden.store.engine import normalise_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # What only PostgreSQL has (an ad's text search vector, its copy beside the ad's delivery
-# figures, kept by triggers and carried in the indexes that sort them, and expression indexes
+# figures, kept by triggers and carried in the indexes that sort them, whether an ad is
+# restricted, kept by triggers and with its own partial index, and expression indexes
 # the models cannot describe portably): the migrations make them, and comparing the schema
 # with the models leaves them out.
-POSTGRES_ONLY_INDEXES = frozenset({"ix_promoted_posts_text_search", "ix_campaigns_countries"})
+POSTGRES_ONLY_INDEXES = frozenset(
+    {"ix_promoted_posts_text_search", "ix_campaigns_countries", "ix_promoted_posts_restricted"}
+)
 POSTGRES_ONLY_COLUMNS = frozenset(
-    {("promoted_posts", "text_search"), ("post_delivery", "text_search")}
+    {
+        ("promoted_posts", "text_search"),
+        ("post_delivery", "text_search"),
+        ("promoted_posts", "restricted"),
+    }
 )
 
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     Select,
@@ -34,7 +35,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session, aliased
 
 from adwarden import settings
@@ -46,6 +47,7 @@ from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.store.base import UTCDateTime, utcnow
 from adwarden.store.compiled import Build, Slots, Statements
 from adwarden.store.queries import among
+from adwarden.transparency import word_shares
 from adwarden.transparency.decisions import (
     Page,
     count_cap,
@@ -98,11 +100,18 @@ def bucket(value: int, bounds: Sequence[int]) -> dict[str, int | None]:
     return {"lower": lower, "upper": above[0] if above else None}
 
 
-def _restricted(*, looked_up: bool = False) -> ColumnElement[bool]:
+# PostgreSQL only, and not a model column (store.migrate.POSTGRES_ONLY_COLUMNS): whether an
+# ad is restricted, kept by triggers as `_status_of` says it, with an index of the restricted
+# ads down the ids (migration 0015)
+_RESTRICTED_FLAG: ColumnElement[bool] = literal_column("promoted_posts.restricted", Boolean())
+
+
+def _restricted(postgres: bool, *, looked_up: bool = False) -> ColumnElement[bool]:
+    if postgres:
+        return _RESTRICTED_FLAG
     # the few barred accounts are looked up (once, through their own index), not joined: a
     # walk then tests each ad it reads against them without a join per ad. `looked_up`:
     # held campaigns too, so that a walk joins an ad's campaign only once the ad matched
-    # (not under NOT: PostgreSQL then hashes every campaign to anti-join them)
     barred = select(Account.id).where(not_(Account.ads_eligible)).correlate(None)
     held = select(Campaign.id).where(Campaign.held).correlate(None)
     return or_(
@@ -112,9 +121,9 @@ def _restricted(*, looked_up: bool = False) -> ColumnElement[bool]:
     )
 
 
-def _running(now: Moment) -> ColumnElement[bool]:
+def _running(postgres: bool, now: Moment) -> ColumnElement[bool]:
     return and_(
-        not_(_restricted()),
+        not_(_restricted(postgres)),
         Campaign.status == CampaignStatus.active,
         PromotedPost.status == PromotedPostStatus.active,
         or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now),
@@ -208,6 +217,8 @@ _SHOWN_ORDER: dict[str, Any] = {
     "first_shown": PostDelivery.first_shown_at,
 }
 _NEWEST = "newest"  # down the ids
+# statuses told by an ad's campaign (restricted is the ad's own: `_restricted`)
+_BY_CAMPAIGN = (AdStatus.running, AdStatus.stopped)
 
 
 def _dated(filters: AdFilters) -> bool:
@@ -250,9 +261,14 @@ def with_names(query: Any) -> Any:
 # promises at most SORT_CAP matches: a sort that finds more has read them all for nothing.
 WALK_BUDGET = 200
 SORT_CAP = 1_000
+# past this many ads holding a search's words by the statistics (`word_shares`), more than
+# SORT_CAP of them would be fetched: no sort is tried. Between SORT_CAP and this, the
+# statistics are taken as too rough to tell, and a first walk decides.
+_SORT_PROMISE = 1.25 * SORT_CAP
 
 # every search's statements, by shape (`_Search`)
 _STATEMENTS = Statements()
+_WORD_SHARES = word_shares.Cache()
 _WHEN = UTCDateTime()
 
 
@@ -285,6 +301,15 @@ class _Search:
         self.values = values
         # words whose last is a prefix in the text index (`_counted`)
         self.prefixed = self._postgres and words > 0
+        # how many ads hold the words, by PostgreSQL's statistics: None when unknown
+        self.estimate: float | None = None
+        if self.prefixed and not filters.advertiser:
+            shares = _WORD_SHARES.shares(session)
+            self.estimate = shares.expected(found) if shares else None
+        # what has its own index down the ids, which a walk's budget then counts in: on
+        # PostgreSQL the restricted ads (a small share of all, thinning with time)
+        restricted = self._postgres and filters.status is AdStatus.restricted
+        self.indexed: list[ColumnElement[bool]] = [_RESTRICTED_FLAG] if restricted else []
         self.shape = (
             names if filters.advertiser else None,
             words if filters.text else None,
@@ -294,41 +319,75 @@ class _Search:
             filters.status,
         )
 
+    @property
+    def sorted_lazily(self) -> bool:
+        """Whether a sort fetches its candidates by the ads' own conditions (`candidates`) and
+        tests their campaigns (`matching`) only down the sorted candidates, as far as its page
+        and count need: on PostgreSQL, when a campaign's only test is whether its ad is listed,
+        which most pass. A sort of a thousand matches then looks up a hundred campaigns."""
+        filters = self.filters
+        selective = filters.advertiser or filters.country or filters.status in _BY_CAMPAIGN
+        return self._postgres and not selective
+
+    def _own(self, slot: Slots, *, delivered: bool, whole: bool) -> list[ColumnElement[bool]]:
+        """The conditions on an ad and its delivery row alone."""
+        filters, shape = self.filters, self.shape
+        found: list[ColumnElement[bool]] = []
+        if filters.advertiser or filters.text:
+            # a removed ad withholds its content and whose it is: neither may find it either
+            found.append(PromotedPost.status != PromotedPostStatus.rejected)
+        if shape[1]:
+            text = _text_condition(self._postgres, shape[1], slot, delivered=delivered, whole=whole)
+            found.append(text)
+        if "since" in self.values:
+            found.append(PostDelivery.last_shown_at >= slot("since", _WHEN))
+        if "until" in self.values:
+            found.append(PostDelivery.first_shown_at < slot("until", _WHEN))
+        if filters.status is AdStatus.restricted:
+            found.append(_restricted(self._postgres, looked_up=True))
+        if delivered:
+            found.append(PostDelivery.promoted_post_id.is_not(None))
+        return found
+
+    def by_campaign(self, slot: Slots) -> list[ColumnElement[bool]]:
+        """The conditions that look an ad's campaign up."""
+        filters, postgres = self.filters, self._postgres
+        found: list[ColumnElement[bool]] = [listed()]
+        if self.shape[0] is not None:
+            found += named(Campaign.advertiser_id, self.shape[0], slot)
+        if filters.country:
+            found.append(_country_condition(postgres, slot))
+        if filters.status is AdStatus.running:
+            found.append(_running(postgres, slot("now", _WHEN)))
+        elif filters.status is AdStatus.stopped:
+            running = _running(postgres, slot("now", _WHEN))
+            found.append(and_(not_(_restricted(postgres)), not_(running)))
+        return found
+
     def matching(self, slot: Slots, *, delivered: bool = False, whole: bool = False) -> Select[Any]:
         """The ids of matching ads, through only the tables the filters need: every joined
         row is an index lookup per candidate, and a broad search reads thousands of them.
         `delivered`: shown ads only, their words tested on the copy their delivery row holds
         (a walk down a delivery figure's index then tests them without looking the ad up).
         `whole`: on PostgreSQL, the last word whole, not a prefix (fewer matches)."""
-        filters, shape = self.filters, self.shape
-        found: list[ColumnElement[bool]] = [listed()]
-        if filters.advertiser or filters.text:
-            # a removed ad withholds its content and whose it is: neither may find it either
-            found.append(PromotedPost.status != PromotedPostStatus.rejected)
-        if shape[0] is not None:
-            found += named(Campaign.advertiser_id, shape[0], slot)
-        if shape[1]:
-            text = _text_condition(self._postgres, shape[1], slot, delivered=delivered, whole=whole)
-            found.append(text)
-        if filters.country:
-            found.append(_country_condition(self._postgres, slot))
-        if "since" in self.values:
-            found.append(PostDelivery.last_shown_at >= slot("since", _WHEN))
-        if "until" in self.values:
-            found.append(PostDelivery.first_shown_at < slot("until", _WHEN))
-        if filters.status is AdStatus.restricted:
-            found.append(_restricted(looked_up=True))
-        elif filters.status is AdStatus.running:
-            found.append(_running(slot("now", _WHEN)))
-        elif filters.status is AdStatus.stopped:
-            found.append(and_(not_(_restricted()), not_(_running(slot("now", _WHEN)))))
-        if delivered:
-            found.append(PostDelivery.promoted_post_id.is_not(None))
         return (
             select(PromotedPost.id)
             .join(Campaign, Campaign.id == PromotedPost.campaign_id)
             .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
-            .where(*found)
+            .where(*self.by_campaign(slot), *self._own(slot, delivered=delivered, whole=whole))
+        )
+
+    def candidates(self, slot: Slots, metric: str | None) -> Select[Any]:
+        """The ids (and the `metric` they sort by) of the ads that pass their own conditions:
+        every match, and ads that their campaigns' conditions may still turn away."""
+        columns: list[Any] = [PromotedPost.id.label("id")]
+        if metric is not None:
+            columns.append(_SHOWN_ORDER[metric].label("metric"))
+        return (
+            select(*columns)
+            .select_from(PromotedPost)
+            .outerjoin(PostDelivery, PostDelivery.promoted_post_id == PromotedPost.id)
+            .where(*self._own(slot, delivered=False, whole=False))
         )
 
     def rows(
@@ -412,16 +471,25 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
     newest = _Order(search, _NEWEST)
     order = _Order(search, _by_delivery(filters))
     near: _Stretch | None = None
-    sortable = True
+    # sorting pays when it fetches no more than SORT_CAP, and is skipped when the words'
+    # statistics promise more
+    sortable = offset + limit <= SORT_CAP and (search.estimate or 0) <= _SORT_PROMISE
     if filters.advertiser:  # a name's few ads are found through its keys
         total = _counted(search, None, cap)
     else:
+        if sortable and search.estimate is not None and search.estimate <= SORT_CAP:
+            # the words promise few: sorted at once, not walked for first
+            few = _sorted(search, order.metric, offset, limit)
+            if few is not None:
+                total = _counted(search, None, cap) if few.count is None else few.count
+                return Page(few.ids, min(total, cap + 1), offset, limit)
+            sortable = False  # more than SORT_CAP
         near = newest.stretch(cap + 1, budget)
         if near.edge is not None and len(near.ids) <= cap < 4 * len(near.ids):
             near = _Stretch(newest.walk_on(near, 0, cap + 1), None, budget)
         if near.edge is None or len(near.ids) > cap:  # counted to the cap, or all of them
             total = len(near.ids)
-        elif offset + limit <= SORT_CAP and newest.expected(near) <= SORT_CAP:
+        elif sortable and newest.expected(near) <= SORT_CAP:
             few = _sorted(search, order.metric, offset, limit)
             if few is None:  # more than SORT_CAP
                 total, sortable = cap + 1, False
@@ -522,6 +590,8 @@ def _sorted(search: _Search, metric: str | None, offset: int, limit: int) -> _Fe
     indexes and sorted; None if more match, or the page reaches past SORT_CAP."""
     if offset + limit > SORT_CAP:
         return None
+    if search.sorted_lazily:
+        return _sorted_lazily(search, metric, offset, limit)
 
     def build(slot: Slots) -> Select[Any]:
         columns = [PromotedPost.id.label("id")]
@@ -545,6 +615,40 @@ def _sorted(search: _Search, metric: str | None, offset: int, limit: int) -> _Fe
     if page[0][1] > SORT_CAP:
         return None
     return _Few([row[0] for row in page], page[0][1])
+
+
+def _sorted_lazily(search: _Search, metric: str | None, offset: int, limit: int) -> _Few | None:
+    """`_sorted`, when the campaigns' conditions are only looked up down the sorted
+    candidates (`_Search.sorted_lazily`): to the page, or to past the count's cap. None if
+    more than SORT_CAP are candidates."""
+
+    def build(slot: Slots) -> Select[Any]:
+        found = search.candidates(slot, metric).limit(SORT_CAP + 1).cte("candidates")
+        keys = [found.c.id.desc()]
+        if metric is not None:
+            keys.insert(0, found.c.metric.desc().nulls_last())
+        # the limit keeps the campaigns' conditions out of the sort: the page's statement then
+        # tests them row by row down the sorted candidates, and stops at its own limit
+        ordered = select(found).order_by(*keys).limit(SORT_CAP + 1).subquery("ordered")
+        down = [ordered.c.id.desc()]
+        if metric is not None:
+            down.insert(0, ordered.c.metric.desc().nulls_last())
+        page = (
+            select(ordered.c.id)
+            .join(PromotedPost, PromotedPost.id == ordered.c.id)
+            .join(Campaign, Campaign.id == PromotedPost.campaign_id)
+            .where(*search.by_campaign(slot))
+            .order_by(*down)
+            .limit(slot("wanted", Integer()))
+        )
+        counted = select(func.count()).select_from(found).scalar_subquery()
+        return select(counted, func.array(page.scalar_subquery(), type_=ARRAY(Integer())))
+
+    wanted = max(offset + limit, count_cap(offset) + 1)
+    ((candidates, ids),) = search.rows(("lazily", metric), build, walk=False, wanted=wanted)
+    if candidates > SORT_CAP:
+        return None
+    return _Few(ids[offset : offset + limit], len(ids))
 
 
 @dataclass(frozen=True)
@@ -595,8 +699,10 @@ class _Order:
         return {f"edge_{n}": value for n, value in enumerate(edge)}
 
     def _past(self, slot: Slots) -> Select[Any]:
-        """The first row of the order past a budget of rows."""
-        return select(*self.key).order_by(*self._down()).offset(slot("budget", Integer())).limit(1)
+        """The first row of the order past a budget of rows: down the ids, of the rows the
+        search's own index holds when it has one (`_Search.indexed`)."""
+        past = select(*self.key).where(*([] if self._shown_only else self.search.indexed))
+        return past.order_by(*self._down()).offset(slot("budget", Integer())).limit(1)
 
     def _past_edge(self, budget: int) -> tuple[Any, ...] | None:
         rows = self.search.rows((self.name, "past"), self._past, walk=None, budget=budget)
@@ -640,7 +746,8 @@ class _Order:
     def expected(self, near: _Stretch) -> float:
         """How many match in all, going by a first walk down the ids: its share of its
         budget times the rows below it. Nothing is deleted, so down the ids the edge's id
-        counts about the rows below it. Only an estimate: matches thin or thicken with time."""
+        counts about the rows below it (more than that, when the budget counted only the rows
+        of the search's own index). Only an estimate: matches thin or thicken with time."""
         if near.edge is None:
             return len(near.ids)
         return len(near.ids) * (1 + int(near.edge[0]) / near.budget)

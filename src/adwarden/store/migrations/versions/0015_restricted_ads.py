@@ -1,0 +1,100 @@
+"""the ads repository's status searches: on PostgreSQL each ad says whether it is restricted
+(the ad rejected, its campaign held, or its account barred from ads), and the restricted
+ads have their own index down the ids
+
+Before, every status search tested each ad it read against the held campaigns and barred
+accounts, hashing all of them first: ~2.5 ms per statement with 10,000 held campaigns,
+before the first row. A search for restricted ads walked the whole repository for them.
+
+The flag is kept by the database: an ad's is set when it is made or its status changes, and
+a campaign held or released, or an account barred or restored, sets its ads' flags.
+
+Revision ID: 0015_restricted_ads
+Revises: 0014_delivered_text
+Create Date: 2026-12-06 17:40:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0015_restricted_ads"
+down_revision: str | None = "0014_delivered_text"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# ads.AdStatus.restricted, as `ads._status_of` says it in Python
+RESTRICTED = """CREATE FUNCTION promoted_post_restricted(status text, campaign integer, account integer)
+    RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT status = 'rejected'
+        OR EXISTS (SELECT 1 FROM campaigns WHERE id = campaign AND held)
+        OR EXISTS (SELECT 1 FROM accounts WHERE id = account AND NOT ads_eligible)
+$$"""
+
+UP = (
+    RESTRICTED,
+    # with a default the column is added without writing a row, and only the restricted ads
+    # are written: an ad rewritten is one whose kept export lines are stale
+    "ALTER TABLE promoted_posts ADD COLUMN restricted boolean NOT NULL DEFAULT false",
+    "UPDATE promoted_posts SET restricted = true"
+    " WHERE promoted_post_restricted(status, campaign_id, account_id)",
+    # a row loaded with triggers off (session_replication_role = replica) is then refused
+    # rather than left unflagged, which a status search would silently get wrong
+    "ALTER TABLE promoted_posts ALTER COLUMN restricted DROP DEFAULT",
+    "CREATE INDEX ix_promoted_posts_restricted ON promoted_posts (id) WHERE restricted",
+    """CREATE FUNCTION promoted_post_flag() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.restricted := promoted_post_restricted(NEW.status, NEW.campaign_id, NEW.account_id);
+        RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER tr_promoted_post_flag"
+    " BEFORE INSERT OR UPDATE OF status, campaign_id, account_id ON promoted_posts"
+    " FOR EACH ROW EXECUTE FUNCTION promoted_post_flag()",
+    # after the update, when promoted_post_restricted reads the campaign or account as it is
+    """CREATE FUNCTION campaign_flags() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE promoted_posts
+        SET restricted = promoted_post_restricted(status, campaign_id, account_id)
+        WHERE campaign_id = NEW.id;
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER tr_campaign_flags AFTER UPDATE OF held ON campaigns"
+    " FOR EACH ROW WHEN (OLD.held IS DISTINCT FROM NEW.held)"
+    " EXECUTE FUNCTION campaign_flags()",
+    """CREATE FUNCTION account_flags() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE promoted_posts
+        SET restricted = promoted_post_restricted(status, campaign_id, account_id)
+        WHERE account_id = NEW.id;
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER tr_account_flags AFTER UPDATE OF ads_eligible ON accounts"
+    " FOR EACH ROW WHEN (OLD.ads_eligible IS DISTINCT FROM NEW.ads_eligible)"
+    " EXECUTE FUNCTION account_flags()",
+)
+
+DOWN = (
+    "DROP TRIGGER tr_account_flags ON accounts",
+    "DROP FUNCTION account_flags()",
+    "DROP TRIGGER tr_campaign_flags ON campaigns",
+    "DROP FUNCTION campaign_flags()",
+    "DROP TRIGGER tr_promoted_post_flag ON promoted_posts",
+    "DROP FUNCTION promoted_post_flag()",
+    "DROP INDEX ix_promoted_posts_restricted",
+    "ALTER TABLE promoted_posts DROP COLUMN restricted",
+    "DROP FUNCTION promoted_post_restricted(text, integer, integer)",
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in UP:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in DOWN:
+        op.execute(statement)
