@@ -393,3 +393,15 @@ def test_decision_plans_count_fetch_or_walk(db: Database) -> None:
                 got, total = page_ids(db, filters, offset)
                 assert got == want[offset : offset + PAGE], (clause, automated, newest, offset)
                 assert total == min(len(want), count_cap(offset) + 1)
+    # by the advertiser's name: every decision is Seedly's, read in date order from the index
+    # of its decisions (many), or with a clause, fetched and sorted (few)
+    for clause, name in ((None, "Seedly"), (None, "seed"), ("5.1", "Seedly")):
+        for newest in (True, False):
+            found = [d for d in every if clause is None or d.clause_id == clause]
+            ordered = sorted(found, key=lambda d: (d.starts_at, d.id), reverse=newest)
+            want = [d.id for d in ordered]
+            filters = DecisionFilters(advertiser=name, clause=clause, newest_first=newest)
+            for offset in (0, 30):
+                got, total = page_ids(db, filters, offset)
+                assert got == want[offset : offset + PAGE], (clause, name, newest, offset)
+                assert total == min(len(want), count_cap(offset) + 1)

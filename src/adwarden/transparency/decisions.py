@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from adwarden import settings
 from adwarden.appeals.models import Appeal
@@ -201,19 +201,19 @@ class _Shape:
         return select(func.count()).select_from(limited)
 
     def page(self, few: bool, slot: Slots) -> Select[Any]:
-        order = (
-            (Decision.starts_at.desc(), Decision.id.desc())
-            if self.newest_first
-            else (Decision.starts_at, Decision.id)
-        )
-        query = select(Decision.id)
+        found = select(Decision.id, Decision.starts_at).where(*self.conditions(slot))
+        ids: ColumnElement[int] | InstrumentedAttribute[int]
+        starts: ColumnElement[datetime] | InstrumentedAttribute[datetime]
         if few:
-            # OFFSET 0 keeps the planner from walking the date index past rows that do not
-            # match
-            matched = select(Decision.id).where(*self.conditions(slot)).offset(0).subquery()
-            query = query.join(matched, matched.c.id == Decision.id)
+            # sorted after all are fetched: OFFSET 0 keeps the planner from walking the date
+            # index past rows that do not match
+            matched = found.offset(0).subquery()
+            ids, starts = matched.c.id, matched.c.starts_at
+            query = select(ids)
         else:
-            query = query.where(*self.conditions(slot))
+            ids, starts = Decision.id, Decision.starts_at
+            query = found.with_only_columns(ids)
+        order = (starts.desc(), ids.desc()) if self.newest_first else (starts, ids)
         down = query.order_by(*order)
         return down.offset(slot("offset", Integer())).limit(slot("limit", Integer()))
 
