@@ -301,11 +301,15 @@ class _Search:
         self.values = values
         # words whose last is a prefix in the text index (`_counted`)
         self.prefixed = self._postgres and words > 0
-        # how many ads hold the words, by PostgreSQL's statistics: None when unknown
+        # how many ads hold the words, and what share of all, by PostgreSQL's statistics:
+        # None when unknown
         self.estimate: float | None = None
+        self.share: float | None = None
         if self.prefixed and not filters.advertiser:
             shares = _WORD_SHARES.shares(session)
             self.estimate = shares.expected(found) if shares else None
+            if shares and self.estimate is not None:
+                self.share = self.estimate / shares.ads
         # what has its own index down the ids, which a walk's budget then counts in: on
         # PostgreSQL the restricted ads (a small share of all, thinning with time)
         restricted = self._postgres and filters.status is AdStatus.restricted
@@ -448,13 +452,17 @@ def ads_by_id(session: Session, ids: Sequence[int]) -> list[PublicAd]:
 def find(session: Session, filters: AdFilters, *, offset: int, limit: int) -> Page:
     """One page of matching ads' ids, with their count capped past the page.
 
-    Most searches match often among the newest ads. So, unless a name or dates narrow them,
-    a first walk down the ids reads the newest WALK_BUDGET rows per row of the page, and
-    walks on when they held a quarter of the count's cap: it counts the matches to the cap
-    and, newest first, holds the page. When the newest hold fewer, the matches are fetched
-    through their filters' own indexes: sorted, with their count, when the first walk
-    promises no more than sorting may fetch; counted to the cap otherwise. A page in
-    another order, or past a first walk's reach, is walked to (`_page`)."""
+    Words that PostgreSQL's statistics say few ads hold are sorted at once. Else most
+    searches match often among the newest ads, or the top of the order they ask for. So,
+    unless a name or dates narrow them, a first walk down the order's index (spend, say)
+    reads its top WALK_BUDGET rows per row of the page: when they hold more than the count's
+    cap, that is the count and the page. Then (or at once, for the newest) a first walk down
+    the ids reads as far, and walks on when it held a quarter of the count's cap: it counts
+    the matches to the cap and, newest first, holds the page. When the newest hold fewer,
+    the matches are fetched through their filters' own indexes: sorted, with their count,
+    when the first walk promises no more than sorting may fetch; counted to the cap
+    otherwise. A page in another order, or past a first walk's reach, is walked to
+    (`_page`)."""
     found = _Search(session, filters, utcnow())
     try:
         return _find(found, offset, limit)
@@ -471,6 +479,7 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
     newest = _Order(search, _NEWEST)
     order = _Order(search, _by_delivery(filters))
     near: _Stretch | None = None
+    ahead: _Stretch | None = None  # the first walk down a delivery figure's index
     # sorting pays when it fetches no more than SORT_CAP, and is skipped when the words'
     # statistics promise more
     sortable = offset + limit <= SORT_CAP and (search.estimate or 0) <= _SORT_PROMISE
@@ -484,6 +493,13 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
                 total = _counted(search, None, cap) if few.count is None else few.count
                 return Page(few.ids, min(total, cap + 1), offset, limit)
             sortable = False  # more than SORT_CAP
+        if order.name != _NEWEST and (search.share is None or search.share * budget > 2 * cap):
+            # down the order's own index first, unless the words are too thin for its budget:
+            # when the budget holds past the count's cap, that walk alone counts and holds
+            # the page, and the ids need no walk
+            ahead = order.stretch(cap + 1, budget)
+            if len(ahead.ids) > cap:
+                return Page(ahead.ids[offset : offset + limit], len(ahead.ids), offset, limit)
         near = newest.stretch(cap + 1, budget)
         if near.edge is not None and len(near.ids) <= cap < 4 * len(near.ids):
             near = _Stretch(newest.walk_on(near, 0, cap + 1), None, budget)
@@ -502,7 +518,7 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
     if total == 0:
         return Page([], total, offset, limit)
     if order.name != _NEWEST or near is None:
-        near = order.stretch(offset + limit, budget) if total > cap else None
+        near = (ahead or order.stretch(offset + limit, budget)) if total > cap else None
     ids = _page(order, near, total > cap, offset, limit, sortable=sortable)
     return Page(ids, total, offset, limit)
 
