@@ -31,6 +31,26 @@ RESTRICTED = """CREATE FUNCTION promoted_post_restricted(status text, campaign i
         OR EXISTS (SELECT 1 FROM accounts WHERE id = account AND NOT ads_eligible)
 $$"""
 
+
+def _flags(owner: str, column: str) -> tuple[str, str]:
+    """A trigger that sets the flags of an `owner`'s ads (a campaign's, an account's) when its
+    `column` changes."""
+    # names from this module, not input
+    function = f"""CREATE FUNCTION {owner}_flags() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE promoted_posts
+        SET restricted = promoted_post_restricted(status, campaign_id, account_id)
+        WHERE {owner}_id = NEW.id;
+        RETURN NULL;
+    END $$"""  # noqa: S608
+    trigger = (
+        f"CREATE TRIGGER tr_{owner}_flags AFTER UPDATE OF {column} ON {owner}s"
+        f" FOR EACH ROW WHEN (OLD.{column} IS DISTINCT FROM NEW.{column})"
+        f" EXECUTE FUNCTION {owner}_flags()"
+    )
+    return function, trigger
+
+
 UP = (
     RESTRICTED,
     # with a default the column is added without writing a row, and only the restricted ads
@@ -51,26 +71,8 @@ UP = (
     " BEFORE INSERT OR UPDATE OF status, campaign_id, account_id ON promoted_posts"
     " FOR EACH ROW EXECUTE FUNCTION promoted_post_flag()",
     # after the update, when promoted_post_restricted reads the campaign or account as it is
-    """CREATE FUNCTION campaign_flags() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE promoted_posts
-        SET restricted = promoted_post_restricted(status, campaign_id, account_id)
-        WHERE campaign_id = NEW.id;
-        RETURN NULL;
-    END $$""",
-    "CREATE TRIGGER tr_campaign_flags AFTER UPDATE OF held ON campaigns"
-    " FOR EACH ROW WHEN (OLD.held IS DISTINCT FROM NEW.held)"
-    " EXECUTE FUNCTION campaign_flags()",
-    """CREATE FUNCTION account_flags() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE promoted_posts
-        SET restricted = promoted_post_restricted(status, campaign_id, account_id)
-        WHERE account_id = NEW.id;
-        RETURN NULL;
-    END $$""",
-    "CREATE TRIGGER tr_account_flags AFTER UPDATE OF ads_eligible ON accounts"
-    " FOR EACH ROW WHEN (OLD.ads_eligible IS DISTINCT FROM NEW.ads_eligible)"
-    " EXECUTE FUNCTION account_flags()",
+    *_flags("campaign", "held"),
+    *_flags("account", "ads_eligible"),
 )
 
 DOWN = (
