@@ -278,6 +278,7 @@ class Http:
         parts = urllib.parse.urlsplit(base)
         host = parts.hostname or "127.0.0.1"
         self._connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+        self.retries = 0  # requests sent again on a new connection: a search counts them errors
 
     def _response(self, path: str, params: dict[str, Any]) -> http.client.HTTPResponse:
         target = f"{path}?{urllib.parse.urlencode(params)}"
@@ -287,6 +288,7 @@ class Http:
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
             # a kept-alive connection the server had closed: once more, on a new one, as
             # any HTTP client does
+            self.retries += 1
             self._connection.close()
             self._connection.request("GET", target)
             return self._connection.getresponse()
@@ -340,8 +342,9 @@ def search_client(
         query = queries[index]
         t = time.perf_counter()
         if http is not None:
+            retried = http.retries
             status, body = http.get(f"/api/v1/public/{query.endpoint}", query.params)
-            ok = status == 200 and b'"items"' in body
+            ok = status == 200 and b'"items"' in body and http.retries == retried
         else:
             assert sql is not None
             page, count, values = prepared[index]

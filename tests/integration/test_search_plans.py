@@ -268,6 +268,58 @@ def test_a_sort_leaves_out_a_drafts_ads_never_shown(db: Database, posts: list[Po
             assert total == min(len(want), count_cap(offset) + 1), (sort, offset)
 
 
+def test_more_candidates_than_a_sort_takes_still_count_only_the_listed(
+    db: Database, posts: list[Post]
+) -> None:
+    # sixty of the oldest ads, past the first walk's budget, hold a word, and so do a thousand
+    # drafts' ads never shown (the newest): a lazy sort finds more candidates than it may
+    # take, which says nothing of how many are listed, so they are counted
+    oldest = posts[:60]
+    with db.engine.begin() as connection:
+        for post in oldest:
+            connection.execute(
+                update(PromotedPost)
+                .where(PromotedPost.id == post.id)
+                .values(text=f"saffron number {post.id}")
+            )
+    with db.sessions() as session:
+        first = session.get(PromotedPost, posts[0].id)
+        assert first is not None
+        campaign = session.get(Campaign, first.campaign_id)
+        assert campaign is not None
+        columns = {
+            column.key: getattr(campaign, column.key)
+            for column in Campaign.__table__.columns
+            if column.key != "id"
+        }
+        account_id = first.account_id
+    now = utcnow()
+    with db.engine.begin() as connection:
+        draft = connection.execute(
+            insert(Campaign).returning(Campaign.id),
+            {**columns, "name": "Unpublished", "status": CampaignStatus.draft},
+        ).scalar_one()
+        connection.execute(
+            insert(PromotedPost),
+            [
+                {
+                    "campaign_id": draft,
+                    "account_id": account_id,
+                    "text": f"saffron unseen {n}",
+                    "landing_url": None,
+                    "status": PromotedPostStatus.active,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(SORT_CAP)
+            ],
+        )
+    holding = [replace(post, words=frozenset({"saffron"})) for post in oldest]
+    for sort in (AdSort.newest, AdSort.spend):
+        want = expected(holding, "saffron", sort)
+        assert page_ids(db, AdFilters(text="saffron", sort=sort), 0) == (want[:PAGE], 60)
+
+
 def test_a_changed_text_is_found_in_every_order(db: Database, posts: list[Post]) -> None:
     # a walk by spend tests an ad's words on the copy beside its delivery figures, which the
     # database keeps: the copy must follow the ad's new text, however it is changed

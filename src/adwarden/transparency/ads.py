@@ -314,6 +314,8 @@ class _Search:
         # PostgreSQL the restricted ads (a small share of all, thinning with time)
         restricted = self._postgres and filters.status is AdStatus.restricted
         self.indexed: list[ColumnElement[bool]] = [_RESTRICTED_FLAG] if restricted else []
+        # a lazy sort found more than SORT_CAP candidates: a sort is then of the matches
+        self.candidates_past_cap = False
         self.shape = (
             names if filters.advertiser else None,
             words if filters.text else None,
@@ -326,12 +328,12 @@ class _Search:
     @property
     def sorted_lazily(self) -> bool:
         """Whether a sort fetches its candidates by the ads' own conditions (`candidates`) and
-        tests their campaigns (`matching`) only down the sorted candidates, as far as its page
+        tests their campaigns (`by_campaign`) only down the sorted candidates, as far as its page
         and count need: on PostgreSQL, when a campaign's only test is whether its ad is listed,
         which most pass. A sort of a thousand matches then looks up a hundred campaigns."""
         filters = self.filters
         selective = filters.advertiser or filters.country or filters.status in _BY_CAMPAIGN
-        return self._postgres and not selective
+        return self._postgres and not selective and not self.candidates_past_cap
 
     def _own(self, slot: Slots, *, delivered: bool, whole: bool) -> list[ColumnElement[bool]]:
         """The conditions on an ad and its delivery row alone."""
@@ -480,19 +482,22 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
     order = _Order(search, _by_delivery(filters))
     near: _Stretch | None = None
     ahead: _Stretch | None = None  # the first walk down a delivery figure's index
-    # sorting pays when it fetches no more than SORT_CAP, and is skipped when the words'
-    # statistics promise more
-    sortable = offset + limit <= SORT_CAP and (search.estimate or 0) <= _SORT_PROMISE
+    sortable = offset + limit <= SORT_CAP
+    # the words' statistics promise more than a sort may fetch: none is tried unless a count
+    # proves the matches few
+    promised_many = (search.estimate or 0) > _SORT_PROMISE
     if filters.advertiser:  # a name's few ads are found through its keys
         total = _counted(search, None, cap)
     else:
         if sortable and search.estimate is not None and search.estimate <= SORT_CAP:
             # the words promise few: sorted at once, not walked for first
+            lazily = search.sorted_lazily
             few = _sorted(search, order.metric, offset, limit)
             if few is not None:
                 total = _counted(search, None, cap) if few.count is None else few.count
                 return Page(few.ids, min(total, cap + 1), offset, limit)
-            sortable = False  # more than SORT_CAP
+            # more than SORT_CAP match; or are candidates, of which fewer may match
+            sortable = lazily
         if order.name != _NEWEST and (search.share is None or search.share * budget > 2 * cap):
             # down the order's own index first, unless the words are too thin for its budget:
             # when the budget holds past the count's cap, that walk alone counts and holds
@@ -505,9 +510,12 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
             near = _Stretch(newest.walk_on(near, 0, cap + 1), None, budget)
         if near.edge is None or len(near.ids) > cap:  # counted to the cap, or all of them
             total = len(near.ids)
-        elif sortable and newest.expected(near) <= SORT_CAP:
+        elif sortable and not promised_many and newest.expected(near) <= SORT_CAP:
+            lazily = search.sorted_lazily
             few = _sorted(search, order.metric, offset, limit)
-            if few is None:  # more than SORT_CAP
+            if few is None and lazily:  # more than SORT_CAP candidates: fewer may match
+                total = _counted(search, None, cap)
+            elif few is None:  # more than SORT_CAP match
                 total, sortable = cap + 1, False
             elif few.count is None:
                 total = _counted(search, None, cap)
@@ -519,6 +527,7 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
         return Page([], total, offset, limit)
     if order.name != _NEWEST or near is None:
         near = (ahead or order.stretch(offset + limit, budget)) if total > cap else None
+    sortable = sortable and (not promised_many or total <= cap)
     ids = _page(order, near, total > cap, offset, limit, sortable=sortable)
     return Page(ids, total, offset, limit)
 
@@ -615,12 +624,9 @@ def _sorted(search: _Search, metric: str | None, offset: int, limit: int) -> _Fe
             columns.append(_SHOWN_ORDER[metric].label("metric"))
         matched = search.matching(slot).with_only_columns(*columns).limit(SORT_CAP + 1)
         sub = matched.subquery()
-        ordered = [sub.c.id.desc()]
-        if metric is not None:
-            ordered.insert(0, sub.c.metric.desc().nulls_last())
         return (
             select(sub.c.id, func.count().over())
-            .order_by(*ordered)
+            .order_by(*_sort_keys(sub.c, metric))
             .offset(slot("offset", Integer()))
             .limit(slot("limit", Integer()))
         )
@@ -633,6 +639,15 @@ def _sorted(search: _Search, metric: str | None, offset: int, limit: int) -> _Fe
     return _Few([row[0] for row in page], page[0][1])
 
 
+def _sort_keys(columns: Any, metric: str | None) -> list[Any]:
+    """A sort's order over `columns` (an id, and a `metric` if given): by the delivery figure,
+    never shown last, then newest first."""
+    keys = [columns.id.desc()]
+    if metric is not None:
+        keys.insert(0, columns.metric.desc().nulls_last())
+    return keys
+
+
 def _sorted_lazily(search: _Search, metric: str | None, offset: int, limit: int) -> _Few | None:
     """`_sorted`, when the campaigns' conditions are only looked up down the sorted
     candidates (`_Search.sorted_lazily`): to the page, or to past the count's cap. None if
@@ -640,21 +655,20 @@ def _sorted_lazily(search: _Search, metric: str | None, offset: int, limit: int)
 
     def build(slot: Slots) -> Select[Any]:
         found = search.candidates(slot, metric).limit(SORT_CAP + 1).cte("candidates")
-        keys = [found.c.id.desc()]
-        if metric is not None:
-            keys.insert(0, found.c.metric.desc().nulls_last())
         # the limit keeps the campaigns' conditions out of the sort: the page's statement then
         # tests them row by row down the sorted candidates, and stops at its own limit
-        ordered = select(found).order_by(*keys).limit(SORT_CAP + 1).subquery("ordered")
-        down = [ordered.c.id.desc()]
-        if metric is not None:
-            down.insert(0, ordered.c.metric.desc().nulls_last())
+        ordered = (
+            select(found)
+            .order_by(*_sort_keys(found.c, metric))
+            .limit(SORT_CAP + 1)
+            .subquery("ordered")
+        )
         page = (
             select(ordered.c.id)
             .join(PromotedPost, PromotedPost.id == ordered.c.id)
             .join(Campaign, Campaign.id == PromotedPost.campaign_id)
             .where(*search.by_campaign(slot))
-            .order_by(*down)
+            .order_by(*_sort_keys(ordered.c, metric))
             .limit(slot("wanted", Integer()))
         )
         counted = select(func.count()).select_from(found).scalar_subquery()
@@ -663,6 +677,7 @@ def _sorted_lazily(search: _Search, metric: str | None, offset: int, limit: int)
     wanted = max(offset + limit, count_cap(offset) + 1)
     ((candidates, ids),) = search.rows(("lazily", metric), build, walk=False, wanted=wanted)
     if candidates > SORT_CAP:
+        search.candidates_past_cap = True
         return None
     return _Few(ids[offset : offset + limit], len(ids))
 

@@ -24,9 +24,9 @@ SHORTEST_PREFIX = 4
 
 _STATISTICS = text(
     "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
-    " FROM pg_class c LEFT JOIN pg_stats s"
-    " ON s.schemaname = current_schema() AND s.tablename = c.relname"
-    " AND s.attname = 'text_search'"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stats s"
+    " ON s.schemaname = n.nspname AND s.tablename = c.relname"
+    " AND s.attname = 'text_search' AND NOT s.inherited"
     " WHERE c.oid = 'promoted_posts'::regclass"
 )
 
@@ -91,12 +91,13 @@ class Cache:
         self._read: dict[str, tuple[float, WordShares | None]] = {}
 
     def shares(self, session: Session) -> WordShares | None:
-        bind = session.get_bind()
-        key = bind.engine.url.render_as_string(hide_password=True)
+        key = session.get_bind().engine.url.render_as_string(hide_password=True)
         with self._lock:
             kept = self._read.get(key)
-            if kept is not None and time.monotonic() - kept[0] < FRESH_FOR:
-                return kept[1]
-            found = read(session)
+        if kept is not None and time.monotonic() - kept[0] < FRESH_FOR:
+            return kept[1]
+        # read outside the lock: threads that find them stale at once each read them
+        found = read(session)
+        with self._lock:
             self._read[key] = (time.monotonic(), found)
-            return found
+        return found

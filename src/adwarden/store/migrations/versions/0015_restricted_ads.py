@@ -34,13 +34,15 @@ $$"""
 
 def _flags(owner: str, column: str) -> tuple[str, str]:
     """A trigger that sets the flags of an `owner`'s ads (a campaign's, an account's) when its
-    `column` changes."""
+    `column` changes: only of those whose flag it changes, each a row written again."""
     # names from this module, not input
     function = f"""CREATE FUNCTION {owner}_flags() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         UPDATE promoted_posts
         SET restricted = promoted_post_restricted(status, campaign_id, account_id)
-        WHERE {owner}_id = NEW.id;
+        WHERE {owner}_id = NEW.id
+            AND restricted IS DISTINCT FROM
+                promoted_post_restricted(status, campaign_id, account_id);
         RETURN NULL;
     END $$"""  # noqa: S608
     trigger = (
@@ -62,8 +64,22 @@ UP = (
     # rather than left unflagged, which a status search would silently get wrong
     "ALTER TABLE promoted_posts ALTER COLUMN restricted DROP DEFAULT",
     "CREATE INDEX ix_promoted_posts_restricted ON promoted_posts (id) WHERE restricted",
+    # A hold or a bar being written cannot see an ad made (or moved) meanwhile, nor this
+    # trigger the hold: it waits for the campaign and the account (FOR SHARE conflicts with
+    # their update) and reads them as committed. An ad changed in place needs no wait: the
+    # hold's own update of it waits for this one, and reads it again.
     """CREATE FUNCTION promoted_post_flag() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        placed boolean := TG_OP = 'INSERT';
     BEGIN
+        IF NOT placed THEN
+            placed := NEW.campaign_id IS DISTINCT FROM OLD.campaign_id
+                OR NEW.account_id IS DISTINCT FROM OLD.account_id;
+        END IF;
+        IF placed THEN
+            PERFORM 1 FROM campaigns WHERE id = NEW.campaign_id FOR SHARE;
+            PERFORM 1 FROM accounts WHERE id = NEW.account_id FOR SHARE;
+        END IF;
         NEW.restricted := promoted_post_restricted(NEW.status, NEW.campaign_id, NEW.account_id);
         RETURN NEW;
     END $$""",
