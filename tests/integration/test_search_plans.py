@@ -211,22 +211,27 @@ def test_a_last_word_being_typed_finds_what_the_whole_word_finds(
         assert whole_page[1] > 0, word
 
 
-def test_a_sort_leaves_out_a_drafts_ads_never_shown(db: Database, posts: list[Post]) -> None:
-    # on PostgreSQL a sort fetches the ads that match by their own conditions, and tests their
-    # campaigns only down the sorted page: a draft's ads match the words, and only those shown
-    # are listed. They are the newest, and one in six is shown: too few for the first walk to
-    # walk on.
+def _a_campaign_like(db: Database, post_id: int) -> tuple[dict[str, Any], int]:
+    """The columns of the post's campaign (for another like it) and the post's account."""
     with db.sessions() as session:
-        first = session.get(PromotedPost, posts[0].id)
-        assert first is not None
-        campaign = session.get(Campaign, first.campaign_id)
+        post = session.get(PromotedPost, post_id)
+        assert post is not None
+        campaign = session.get(Campaign, post.campaign_id)
         assert campaign is not None
         columns = {
             column.key: getattr(campaign, column.key)
             for column in Campaign.__table__.columns
             if column.key != "id"
         }
-        account_id = first.account_id
+        return columns, post.account_id
+
+
+def test_a_sort_leaves_out_a_drafts_ads_never_shown(db: Database, posts: list[Post]) -> None:
+    # on PostgreSQL a sort fetches the ads that match by their own conditions, and tests their
+    # campaigns only down the sorted page: a draft's ads match the words, and only those shown
+    # are listed. They are the newest, and one in six is shown: too few for the first walk to
+    # walk on.
+    columns, account_id = _a_campaign_like(db, posts[0].id)
     now = utcnow()
     drafts: list[Post] = []
     with db.engine.begin() as connection:
@@ -282,17 +287,7 @@ def test_more_candidates_than_a_sort_takes_still_count_only_the_listed(
                 .where(PromotedPost.id == post.id)
                 .values(text=f"saffron number {post.id}")
             )
-    with db.sessions() as session:
-        first = session.get(PromotedPost, posts[0].id)
-        assert first is not None
-        campaign = session.get(Campaign, first.campaign_id)
-        assert campaign is not None
-        columns = {
-            column.key: getattr(campaign, column.key)
-            for column in Campaign.__table__.columns
-            if column.key != "id"
-        }
-        account_id = first.account_id
+    columns, account_id = _a_campaign_like(db, posts[0].id)
     now = utcnow()
     with db.engine.begin() as connection:
         draft = connection.execute(
