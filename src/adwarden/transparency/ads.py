@@ -492,10 +492,9 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
         if sortable and search.estimate is not None and search.estimate <= SORT_CAP:
             # the words promise few: sorted at once, not walked for first
             lazily = search.sorted_lazily
-            few = _sorted(search, order.metric, offset, limit)
-            if few is not None:
-                total = _counted(search, None, cap) if few.count is None else few.count
-                return Page(few.ids, min(total, cap + 1), offset, limit)
+            found = _sorted_page(search, order.metric, offset, limit)
+            if found is not None:
+                return found
             # more than SORT_CAP match; or are candidates, of which fewer may match
             sortable = lazily
         if order.name != _NEWEST and (search.share is None or search.share * budget > 2 * cap):
@@ -512,15 +511,13 @@ def _find(search: _Search, offset: int, limit: int) -> Page:
             total = len(near.ids)
         elif sortable and not promised_many and newest.expected(near) <= SORT_CAP:
             lazily = search.sorted_lazily
-            few = _sorted(search, order.metric, offset, limit)
-            if few is None and lazily:  # more than SORT_CAP candidates: fewer may match
-                total = _counted(search, None, cap)
-            elif few is None:  # more than SORT_CAP match
-                total, sortable = cap + 1, False
-            elif few.count is None:
-                total = _counted(search, None, cap)
-            else:
-                return Page(few.ids, min(few.count, cap + 1), offset, limit)
+            found = _sorted_page(search, order.metric, offset, limit)
+            if found is not None:
+                return found
+            # more than SORT_CAP match: past the cap; or are candidates, of which fewer may
+            # match: counted
+            sortable = lazily
+            total = _counted(search, None, cap) if lazily else cap + 1
         else:
             total = _counted(search, None, cap)
     if total == 0:
@@ -567,6 +564,17 @@ def _page(
         return order.walk_on(near, offset, limit)
     few = _sorted(order.search, order.metric, offset, limit) if sortable else None
     return order.walk_on(near, offset, limit) if few is None else few.ids
+
+
+def _sorted_page(search: _Search, metric: str | None, offset: int, limit: int) -> Page | None:
+    """The page sorted (`_sorted`), with its count capped past the page; None if more than
+    SORT_CAP were fetched."""
+    few = _sorted(search, metric, offset, limit)
+    if few is None:
+        return None
+    cap = count_cap(offset)
+    total = _counted(search, None, cap) if few.count is None else few.count
+    return Page(few.ids, min(total, cap + 1), offset, limit)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, false, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from adwarden import settings
 from adwarden.appeals.models import Appeal
@@ -202,19 +202,16 @@ class _Shape:
 
     def page(self, few: bool, slot: Slots) -> Select[Any]:
         found = select(Decision.id, Decision.starts_at).where(*self.conditions(slot))
-        ids: ColumnElement[int] | InstrumentedAttribute[int]
-        starts: ColumnElement[datetime] | InstrumentedAttribute[datetime]
-        if few:
-            # sorted after all are fetched: OFFSET 0 keeps the planner from walking the date
-            # index past rows that do not match
-            matched = found.offset(0).subquery()
-            ids, starts = matched.c.id, matched.c.starts_at
-            query = select(ids)
-        else:
-            ids, starts = Decision.id, Decision.starts_at
-            query = found.with_only_columns(ids)
-        order = (starts.desc(), ids.desc()) if self.newest_first else (starts, ids)
-        down = query.order_by(*order)
+        # a few are sorted after all are fetched: OFFSET 0 keeps the planner from walking the
+        # date index past rows that do not match. Without it the subquery is pulled up, and
+        # many are walked in date order.
+        rows = (found.offset(0) if few else found).subquery()
+        order = (
+            (rows.c.starts_at.desc(), rows.c.id.desc())
+            if self.newest_first
+            else (rows.c.starts_at, rows.c.id)
+        )
+        down = select(rows.c.id).order_by(*order)
         return down.offset(slot("offset", Integer())).limit(slot("limit", Integer()))
 
 
