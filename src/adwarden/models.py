@@ -8,6 +8,7 @@ from adwarden.appeals.models import Appeal, AppealAttachment
 from adwarden.audit import services as _audit_guard  # noqa: F401  (installs the audit guard)
 from adwarden.audit.models import AuditEvent
 from adwarden.auth.models import ApiToken, User, WebSession
+from adwarden.enforcement import live as _live_loop  # noqa: F401  (judges each change at commit)
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.lists.models import ListEntryRecord, ListVersion, WatchList
 from adwarden.policy.models import PolicyVersion

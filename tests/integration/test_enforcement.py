@@ -3,6 +3,7 @@ restores exactly that, and no decision exists without a clause, facts and eviden
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,7 +29,7 @@ from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputEr
 from adwarden.enforcement.consistency import consistency
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.enforcement.notices import IncompleteNoticeError, draft_notice, send_notice
-from adwarden.enforcement.services import apply_policy, decide, lift, published
+from adwarden.enforcement.services import decide, judge, lift, published
 from adwarden.enforcement.statement import statement_of_reasons
 from adwarden.policy.loader import load_policy, policy_from_text
 from adwarden.policy.services import publish_policy
@@ -103,14 +104,13 @@ def test_off_boarding_stops_ads_leaves_organic_posts_and_lifting_restores(
     account_2, campaign_2 = second_campaign_and_account(db, tenant)
     listed(db, tmp_path, "Vendor Ltd", ListKind.directive)
 
-    # 3.1 may not be applied without a human: the policy opens a review task, nothing more
-    with db.transaction() as session:
-        verdict, acted = apply_policy(
-            session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id
-        )
-        assert [f.clause_id for f in verdict.fired] == ["3.1"]
-        [task] = acted
-        assert isinstance(task, ReviewTask)
+    # 3.1 may not be applied without a human: confirming the hit opened a review task as it
+    # committed, nothing more
+    with db.sessions() as session:
+        [task] = session.scalars(
+            select(ReviewTask).where(ReviewTask.advertiser_id == tenant.advertiser_id)
+        ).all()
+        assert (task.clause_id, task.status) == ("3.1", TaskStatus.open)
         task_id = task.id
     with db.sessions() as session:
         assert session.scalars(select(Decision)).all() == []
@@ -219,18 +219,17 @@ def test_an_automatic_clause_decides_at_once_with_a_specific_summary(
     publish(db)
     tenant = make_tenant(db, "Broadcaster")
     listed(db, tmp_path, "Broadcaster Ltd", ListKind.state_media)
-    with db.transaction() as session:
-        _, acted = apply_policy(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
-        [decision] = acted
-        assert isinstance(decision, Decision)
+    # confirming the hit decided it as it committed
+    with db.sessions() as session:
+        [decision] = session.scalars(select(Decision)).all()
         assert (decision.clause_id, decision.decided_by) == ("3.2", None)
         assert decision.automated_decision
         assert "test-state_media entry state_media-1" in decision.facts_summary
         assert "Broadcaster Ltd" in decision.facts_summary
     # applying the policy again changes nothing: the subject is already decided
     with db.transaction() as session:
-        _, again = apply_policy(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
-        assert again == []
+        again = judge(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+        assert again.acted == []
 
 
 def test_a_crypto_post_is_rejected_and_nothing_else_is(db: Database) -> None:
@@ -246,10 +245,10 @@ def test_a_crypto_post_is_rejected_and_nothing_else_is(db: Database) -> None:
             ),
         )
         offer_id = offer.id
-    with db.transaction() as session:
-        _, acted = apply_policy(session, SYSTEM, SubjectLevel.post, offer_id)
-        [decision] = acted
-        assert isinstance(decision, Decision)
+    # judged as it committed
+    with db.sessions() as session:
+        [decision] = session.scalars(select(Decision)).all()
+        assert (decision.level, decision.subject_id) == (SubjectLevel.post, offer_id)
         assert decision.outcome is Outcome.reject_post
         spans = [e["matched"] for e in decision.evidence]
         assert spans == ["token sale", "buy EXC tokens"]
@@ -260,8 +259,8 @@ def test_a_crypto_post_is_rejected_and_nothing_else_is(db: Database) -> None:
         assert other.status is PromotedPostStatus.active
         assert session.get(Account, tenant.account_id).ads_eligible  # type: ignore[union-attr]
     with db.transaction() as session:
-        _, nothing = apply_policy(session, SYSTEM, SubjectLevel.post, tenant.promoted_post_id)
-        assert nothing == []
+        nothing = judge(session, SYSTEM, SubjectLevel.post, tenant.promoted_post_id)
+        assert nothing.acted == []
     with (
         pytest.raises(ConflictError, match="rejected by an enforcement decision"),
         db.transaction() as s,
@@ -272,9 +271,18 @@ def test_a_crypto_post_is_rejected_and_nothing_else_is(db: Database) -> None:
 
 
 def test_nothing_is_decided_without_a_published_policy(db: Database) -> None:
-    tenant = make_tenant(db, "Early")
+    tenant = make_tenant(db, "Early", publish=False)
+    reviewer = staff_actor(db)
+    with db.transaction() as s:
+        nothing = judge(s, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+        assert (nothing.verdict, nothing.acted) == (None, [])
     with pytest.raises(ConflictError, match="no policy is published"), db.transaction() as s:
-        apply_policy(s, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
+        decide(s, reviewer, SubjectLevel.advertiser, tenant.advertiser_id, "3.1", SUMMARY)
+    # and the post waits to be judged
+    with db.sessions() as session:
+        post = session.get(PromotedPost, tenant.promoted_post_id)
+        assert post is not None
+        assert post.status is PromotedPostStatus.pending
 
 
 def test_every_decision_sends_a_specific_complete_notice(db: Database, tmp_path: Path) -> None:
@@ -351,10 +359,8 @@ def test_the_statement_of_reasons_has_the_dsa_fields(db: Database, tmp_path: Pat
 
 def test_what_if_reports_changed_outcomes_and_writes_nothing(db: Database, tmp_path: Path) -> None:
     publish(db)
-    tenant = make_tenant(db, "Outlet")
+    make_tenant(db, "Outlet")
     listed(db, tmp_path, "Outlet Ltd", ListKind.state_media)
-    with db.transaction() as session:
-        apply_policy(session, SYSTEM, SubjectLevel.advertiser, tenant.advertiser_id)
     proposed_text = POLICY.read_text(encoding="utf-8").replace(
         "    condition: state_controlled || size(hits.state_media) > 0\n    outcome: off_board",
         "    condition: state_controlled || size(hits.state_media) > 0\n    outcome: label",
@@ -398,5 +404,6 @@ def test_the_consistency_audit_finds_like_cases_treated_differently(
     assert (group.clause_id, group.trigger) == ("3.1", "directive")
     standings = {member.subject: member.standing for member in group.members}
     assert standings["Northvendor Ltd"].startswith("off_board under 3.1")
-    assert standings["Southvendor Ltd"] == "nothing"
+    # confirming its hit opened a task for clause 3.1, which no one has decided yet
+    assert re.fullmatch(r"review task \d+ open", standings["Southvendor Ltd"])
     assert second.advertiser_id in {member.subject_id for member in group.members}

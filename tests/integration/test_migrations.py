@@ -19,7 +19,7 @@ from support import DEFAULT_POLICY
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0016_decisions_by_name"
+        assert current_revision(connection) == head_revision() == "0017_live_judging"
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         differences = compare_metadata(context, metadata)
     assert differences == []

@@ -36,6 +36,7 @@ class CampaignStatus(StrEnum):
 
 
 class PromotedPostStatus(StrEnum):
+    pending = "pending"  # new or edited, waiting to be judged under the policy: never served
     active = "active"
     withdrawn = "withdrawn"
     rejected = "rejected"  # by an enforcement decision; only lifting it brings the post back
@@ -170,6 +171,14 @@ class DecisionStatus(StrEnum):
     active = "active"
     superseded = "superseded"  # a later decision on the same subject replaced it, or it was lifted
     reversed = "reversed"  # found wrong, on appeal or review
+
+
+class TaskKind(StrEnum):
+    """What a review task asks of a reviewer."""
+
+    apply = "apply"  # a clause that needs a human fired: decide under it, or close
+    reconsider = "reconsider"  # a decision in force whose clause no longer fires: lift or keep
+    rereview = "rereview"  # a decision came due for its clause's periodic look: lift or keep
 
 
 class TaskStatus(StrEnum):

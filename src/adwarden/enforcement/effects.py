@@ -68,7 +68,12 @@ def apply_outcome(
         effects["campaigns"] = [_hold(get(session, Campaign, subject_id))]
     elif outcome is Outcome.reject_post:
         post = get(session, PromotedPost, subject_id)
-        effects["posts"] = [{"id": post.id, "status": post.status.value}]
+        # a post rejected while it waited to be judged runs if the rejection is lifted: the
+        # lifting is the judgement it waited for
+        before = (
+            PromotedPostStatus.active if post.status is PromotedPostStatus.pending else post.status
+        )
+        effects["posts"] = [{"id": post.id, "status": before.value}]
         post.status = PromotedPostStatus.rejected
     bump(session, advertiser_id)
     return effects

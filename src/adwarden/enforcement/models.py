@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from adwarden.domain.enums import DecisionStatus, NoticeKind, Outcome, SubjectLevel, TaskStatus
+from adwarden.domain.enums import (
+    DecisionStatus,
+    NoticeKind,
+    Outcome,
+    SubjectLevel,
+    TaskKind,
+    TaskStatus,
+)
 from adwarden.store.base import Base, Record, Updated, enum_type
 
 
@@ -66,7 +73,9 @@ class Decision(Record, Updated, Base):
 
 
 class ReviewTask(Record, Updated, Base):
-    """A clause fired that a human must apply: the facts and evidence wait for a reviewer."""
+    """Something a reviewer must look at, with the facts and evidence: a clause that needs a
+    human fired (`apply`), or a decision in force must be looked at again (`reconsider`,
+    `rereview`: `decision_id` names it)."""
 
     __tablename__ = "review_tasks"
 
@@ -84,6 +93,14 @@ class ReviewTask(Record, Updated, Base):
     status: Mapped[TaskStatus] = mapped_column(enum_type(TaskStatus), index=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[TaskKind] = mapped_column(
+        enum_type(TaskKind), default=TaskKind.apply, server_default=TaskKind.apply.value
+    )
+    # no foreign key: decisions already point at the task they came from, and a cycle of
+    # foreign keys between the two tables would leave no order to create or drop them in
+    decision_id: Mapped[int | None] = mapped_column(
+        index=True, comment="the decision in force to look at again (reconsider, rereview)"
+    )
 
 
 class Notice(Record, Base):

@@ -8,6 +8,7 @@ decides it with a clause and a written summary.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,15 @@ from sqlalchemy.orm import Session
 from adwarden import settings
 from adwarden.audit.services import record, record_created
 from adwarden.domain.actors import Actor
-from adwarden.domain.enums import DecisionStatus, NoticeKind, SubjectLevel, TaskStatus
+from adwarden.domain.enums import (
+    DecisionStatus,
+    NoticeKind,
+    Outcome,
+    PromotedPostStatus,
+    SubjectLevel,
+    TaskKind,
+    TaskStatus,
+)
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from adwarden.enforcement.effects import apply_outcome, restore
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
@@ -37,6 +46,7 @@ from adwarden.policy.subjects import (
     post_facts,
 )
 from adwarden.registry.models import Account, Advertiser
+from adwarden.serving.eligibility import bump
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.store.base import utcnow
 from adwarden.store.queries import get
@@ -211,14 +221,52 @@ def _decide(
     return decision
 
 
+def _same_facts_settled(session: Session, subject: SubjectFacts, firing: Firing) -> bool:
+    """Whether a reviewer already answered this clause on exactly these facts: a task they
+    closed or decided, or a decision under it that a person ended. The same facts do not ask
+    again; changed facts do."""
+    settled_tasks = session.scalars(
+        select(ReviewTask.facts).where(
+            ReviewTask.level == subject.level,
+            ReviewTask.subject_id == subject.subject_id,
+            ReviewTask.clause_id == firing.clause_id,
+            ReviewTask.kind == TaskKind.apply,
+            ReviewTask.status != TaskStatus.open,
+        )
+    )
+    # ended by a person (reversed, or lifted: superseded by no later decision)
+    reversed_ = session.scalars(
+        select(Decision.facts).where(
+            Decision.level == subject.level,
+            Decision.subject_id == subject.subject_id,
+            Decision.clause_id == firing.clause_id,
+            Decision.status.in_([DecisionStatus.reversed, DecisionStatus.superseded]),
+            Decision.superseded_by.is_(None),
+        )
+    )
+    return any(facts == firing.facts for facts in (*settled_tasks, *reversed_))
+
+
 def _open_task(
-    session: Session, actor: Actor, version: PolicyVersion, subject: SubjectFacts, firing: Firing
+    session: Session,
+    actor: Actor,
+    version: PolicyVersion,
+    subject: SubjectFacts,
+    *,
+    clause_id: str,
+    outcome: Outcome,
+    facts: dict[str, Any],
+    evidence: list[dict[str, Any]],
+    kind: TaskKind = TaskKind.apply,
+    decision_id: int | None = None,
+    why: str,
 ) -> ReviewTask:
     existing = session.scalars(
         select(ReviewTask).where(
             ReviewTask.level == subject.level,
             ReviewTask.subject_id == subject.subject_id,
-            ReviewTask.clause_id == firing.clause_id,
+            ReviewTask.clause_id == clause_id,
+            ReviewTask.kind == kind,
             ReviewTask.status == TaskStatus.open,
         )
     ).first()
@@ -229,38 +277,115 @@ def _open_task(
         subject_id=subject.subject_id,
         subject_label=subject.label[:300],
         advertiser_id=advertiser_of(session, subject.level, subject.subject_id),
-        clause_id=firing.clause_id,
-        outcome=firing.outcome,
+        clause_id=clause_id,
+        outcome=outcome,
         policy_version_id=version.id,
-        facts=firing.facts,
-        evidence=firing.evidence,
+        facts=facts,
+        evidence=evidence,
         status=TaskStatus.open,
+        kind=kind,
+        decision_id=decision_id,
     )
-    record_created(
-        session, actor, "review_task", task, reason=f"clause {firing.clause_id} needs a reviewer"
-    )
+    record_created(session, actor, "review_task", task, reason=why)
     return task
 
 
-def apply_policy(
-    session: Session, actor: Actor, level: SubjectLevel, subject_id: int
-) -> tuple[Verdict, list[Decision | ReviewTask]]:
-    """Evaluate a subject under the published policy and act on what fired.
-
-    An automatic clause with the strongest outcome decides; every clause that
-    needs a human opens (or keeps) a review task. A subject already under an
-    active decision from the same clause is left as it is.
-    """
+def open_review(
+    session: Session,
+    actor: Actor,
+    decision: Decision,
+    kind: TaskKind,
+    why: str,
+) -> ReviewTask:
+    """A task to look at a decision in force again: a reviewer lifts it or keeps it."""
     version, policy = published(session)
+    subject = subject_facts(session, policy, decision.level, decision.subject_id)
+    return _open_task(
+        session,
+        actor,
+        version,
+        subject,
+        clause_id=decision.clause_id,
+        outcome=decision.outcome,
+        facts=subject.facts,
+        evidence=decision.evidence,
+        kind=kind,
+        decision_id=decision.id,
+        why=why,
+    )
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What judging a subject found and did. `verdict` is None when no policy is published."""
+
+    verdict: Verdict | None
+    acted: list[Decision | ReviewTask]
+
+
+def _settle_post(session: Session, actor: Actor, post_id: int) -> None:
+    """A pending post that no decision rejected and no open task holds may run."""
+    post = get(session, PromotedPost, post_id)
+    if post.status is not PromotedPostStatus.pending:
+        return
+    waiting = session.scalar(
+        select(ReviewTask.id).where(
+            ReviewTask.level == SubjectLevel.post,
+            ReviewTask.subject_id == post_id,
+            ReviewTask.status == TaskStatus.open,
+        )
+    )
+    if waiting is not None:
+        return
+    record(
+        session,
+        actor,
+        "promoted_post",
+        "approve",
+        post.id,
+        reason="no clause of the published policy stops it",
+        changes={"status": [post.status.value, PromotedPostStatus.active.value]},
+    )
+    post.status = PromotedPostStatus.active
+    bump(session, advertiser_of(session, SubjectLevel.post, post_id))
+
+
+def judge(session: Session, actor: Actor, level: SubjectLevel, subject_id: int) -> Judgement:
+    """Judge one subject under the published policy, as its facts stand now, and act.
+
+    The one place a verdict becomes action. An automatic clause with the strongest outcome
+    decides; a clause that needs a human opens (or keeps) a review task, unless a reviewer
+    already answered it on the same facts. A decision in force whose clause no longer fires
+    is never lifted here: it gets a task to reconsider it. A pending post runs once nothing
+    stops it. With no policy published, nothing is judged and pending posts wait.
+    """
+    version = current_version(session)
+    if version is None:
+        return Judgement(None, [])
+    policy = policy_of(version)
     subject = subject_facts(session, policy, level, subject_id)
     verdict = evaluate(policy, subject)
     acted: list[Decision | ReviewTask] = []
     strongest = verdict.strongest
-    current = {d.clause_id for d in active_decisions(session, level, subject_id)}
+    in_force = active_decisions(session, level, subject_id)
+    current = {d.clause_id for d in in_force}
     for firing in verdict.fired:
+        if firing.clause_id in current or _same_facts_settled(session, subject, firing):
+            continue
         if firing.needs_human:
-            acted.append(_open_task(session, actor, version, subject, firing))
-        elif firing is strongest and firing.clause_id not in current:
+            task = _open_task(
+                session,
+                actor,
+                version,
+                subject,
+                clause_id=firing.clause_id,
+                outcome=firing.outcome,
+                facts=firing.facts,
+                evidence=firing.evidence,
+                why=f"clause {firing.clause_id} needs a reviewer",
+            )
+            acted.append(task)
+        elif firing is strongest:
             acted.append(
                 _decide(
                     session,
@@ -274,7 +399,17 @@ def apply_policy(
                     automated_decision=True,
                 )
             )
-    return verdict, acted
+    fired = {firing.clause_id for firing in verdict.fired}
+    for decision in in_force:
+        if decision.clause_id not in fired:
+            why = (
+                f"clause {decision.clause_id} of policy v{version.number} no longer applies "
+                f"to {subject.label}: lift decision {decision.id} or say why it stands"
+            )
+            acted.append(open_review(session, actor, decision, TaskKind.reconsider, why))
+    if level is SubjectLevel.post:
+        _settle_post(session, actor, subject_id)
+    return Judgement(verdict, acted)
 
 
 def decide(
@@ -356,6 +491,15 @@ def lift(
     restore(session, decision.effects, others, decision.advertiser_id)
     decision.status = status
     decision.status_reason = reason.strip()
+    for task in session.scalars(
+        select(ReviewTask).where(
+            ReviewTask.decision_id == decision.id, ReviewTask.status == TaskStatus.open
+        )
+    ):
+        task.status = TaskStatus.decided
+        task.resolved_by = actor.user_id
+        task.resolution = f"decision {decision.id} {status.value}: {reason.strip()}"
+        record(session, actor, "review_task", "decide", task.id, reason=task.resolution)
     return decision
 
 

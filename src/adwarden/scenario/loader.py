@@ -24,8 +24,9 @@ from adwarden.domain.enums import (
     TaskStatus,
 )
 from adwarden.domain.errors import AdwardenError
+from adwarden.enforcement.live import judge_changes
 from adwarden.enforcement.models import Decision, ReviewTask
-from adwarden.enforcement.services import apply_policy, decide
+from adwarden.enforcement.services import decide
 from adwarden.lists.formats import read_list
 from adwarden.policy.loader import load_policy
 from adwarden.policy.services import publish_policy
@@ -54,7 +55,6 @@ from adwarden.screening.index import list_keys
 from adwarden.screening.models import ScreeningHit
 from adwarden.screening.services import HitReview, import_and_screen, review_hit
 from adwarden.serving.inputs import PromotedPostIn
-from adwarden.serving.models import PromotedPost
 from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
 from adwarden.settings import SharedDataMissingError, shared_data
 
@@ -368,14 +368,17 @@ def _appeal(
 
 def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
     """What the demo's staff do once everything exists: publish the policy, review hits,
-    apply the policy to every advertiser and promoted post, decide the review tasks, then
-    file the appeals and answer them as the scenario says."""
+    decide the review tasks, then file the appeals and answer them as the scenario says.
+
+    Every change is judged as a commit would judge it (enforcement/live.py); each step ends
+    as its own request would, judged, so the next step sees the tasks and decisions it left.
+    """
     plan = scenario.enforcement
     if plan is None:
         return
-    system = Actor.system(Source.scenario)
     policy = load_policy((scenario.folder / plan.policy_file).resolve())
     publish_policy(session, _as_user(session, plan.published_by), policy, plan.changelog)
+    judge_changes(session)
     lists = list_keys(session)
     for item in plan.hit_reviews:
         hit = session.scalars(
@@ -388,10 +391,7 @@ def _enforce(session: Session, scenario: Scenario, built: Built) -> None:
         ).one()
         review = HitReview.confirm if item.review == "confirm" else HitReview.dismiss
         review_hit(session, _as_user(session, item.by), hit.id, review, item.reason)
-    for advertiser_id in built.advertisers.values():
-        apply_policy(session, system, SubjectLevel.advertiser, advertiser_id)
-    for post_id in session.scalars(select(PromotedPost.id).order_by(PromotedPost.id)).all():
-        apply_policy(session, system, SubjectLevel.post, post_id)
+        judge_changes(session)
     for decision in plan.decisions:
         advertiser_id = built.advertisers[decision.advertiser]
         task = session.scalars(

@@ -100,6 +100,8 @@ class PromotedPostPatch(Input):
     @field_validator("status")
     @classmethod
     def _not_rejected(cls, status: PromotedPostStatus | None) -> PromotedPostStatus | None:
-        if status is PromotedPostStatus.rejected:
-            raise ValueError("only an enforcement decision rejects a post: use active or withdrawn")
+        if status in (PromotedPostStatus.rejected, PromotedPostStatus.pending):
+            raise ValueError(
+                f"a post is {status} only by the policy's judgement: use active or withdrawn"
+            )
         return status

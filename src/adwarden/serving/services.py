@@ -31,6 +31,7 @@ from adwarden.serving.models import Campaign, Placement, PromotedPost
 from adwarden.store.queries import apply_changes, backdated, get, page
 
 _MONEY_FIELDS = {"daily_budget", "lifetime_budget", "bid_cpm"}
+_JUDGED_CONTENT = {"text", "landing_url"}
 
 
 def create_campaign(
@@ -124,7 +125,8 @@ def create_promoted_post(
         account_id=data.account_id,
         text=data.text,
         landing_url=data.landing_url,
-        status=PromotedPostStatus.active,
+        # the policy judges it before this transaction commits (enforcement/live.py)
+        status=PromotedPostStatus.pending,
     )
     record_created(session, actor, "promoted_post", post, changes=data.model_dump(mode="json"))
     bump(session, campaign.advertiser_id)
@@ -143,7 +145,21 @@ def update_promoted_post(
             f"promoted post {post.id} was rejected by an enforcement decision; "
             "it comes back only if the decision is lifted"
         )
-    changes = apply_changes(post, patch.model_dump(exclude_none=True))
+    values = patch.model_dump(exclude_none=True)
+    content = {
+        name for name in values.keys() & _JUDGED_CONTENT if getattr(post, name) != values[name]
+    }
+    if post.status is PromotedPostStatus.pending and "status" in values:
+        raise ConflictError(
+            f"promoted post {post.id} is waiting to be judged under the policy; "
+            "it runs once nothing in the policy stops it"
+        )
+    # new words, a new landing page or a post brought back are judged again before they run
+    running_after = values.get("status", post.status) is PromotedPostStatus.active
+    brought_back = running_after and post.status is not PromotedPostStatus.active
+    if running_after and (brought_back or content):
+        values["status"] = PromotedPostStatus.pending
+    changes = apply_changes(post, values)
     if changes:
         record(session, actor, "promoted_post", "update", post.id, changes=changes)
         bump(session, post.campaign.advertiser_id)
