@@ -19,8 +19,8 @@ from adwarden.lists.models import WatchList
 from adwarden.policy.evaluate import Verdict, evaluate
 from adwarden.policy.loader import Policy
 from adwarden.policy.subjects import SubjectFacts
-from adwarden.screening.index import index_for
-from adwarden.screening.matcher import Query
+from adwarden.screening.index import ScreeningIndex, request_index
+from adwarden.screening.matcher import Matcher, Query
 
 ASSUMPTION = (
     "Every list match shown is treated as confirmed, as a reviewer would confirm a true match; "
@@ -42,13 +42,12 @@ class SelfCheck:
 
 
 def _screen(
-    session: Session,
+    matcher: Matcher,
     names: Sequence[str],
     entity_type: EntityType,
     country: str | None,
     kinds: dict[str, str],
 ) -> tuple[dict[str, list[str]], list[dict[str, Any]]]:
-    matcher = index_for(session).matcher
     found: dict[str, list[str]] = {kind.value: [] for kind in ListKind}
     evidence: list[dict[str, Any]] = []
     for name in names:
@@ -80,14 +79,17 @@ def self_check(
     country: str | None = None,
     industry: str = "",
     owners: Sequence[Owner] = (),
+    index: ScreeningIndex | None = None,
 ) -> SelfCheck:
+    """`index`: the lists to screen against; by default, `request_index(session)`'s."""
+    matcher = (request_index(session) if index is None else index).matcher
     kinds = {watch.slug: watch.kind.value for watch in session.scalars(select(WatchList))}
     entity = EntityType.person if person else EntityType.organization
-    hits, evidence = _screen(session, names, entity, country, kinds)
+    hits, evidence = _screen(matcher, names, entity, country, kinds)
     people_hits: dict[str, list[str]] = {kind.value: [] for kind in ListKind}
     people_evidence: list[dict[str, Any]] = []
     for owner in owners:
-        found, items = _screen(session, [owner.name], EntityType.person, owner.country, kinds)
+        found, items = _screen(matcher, [owner.name], EntityType.person, owner.country, kinds)
         for kind, ids in found.items():
             people_hits[kind] += [entry for entry in ids if entry not in people_hits[kind]]
         people_evidence += items

@@ -28,6 +28,7 @@ from adwarden.web.api import (
     auth,
     campaigns,
     decisions,
+    health,
     people,
     policy,
     public,
@@ -67,6 +68,7 @@ def create_app(db: Database) -> FastAPI:
     for module in (
         serve,
         public,
+        health,
         auth,
         advertisers,
         people,

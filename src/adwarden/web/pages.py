@@ -14,6 +14,7 @@ from adwarden.auth.services import authenticate, end_web_session, start_web_sess
 from adwarden.policy.selfcheck import ASSUMPTION, self_check
 from adwarden.policy.services import current_version, policy_of
 from adwarden.registry.models import Account, Advertiser, OrganicPost, Person
+from adwarden.screening.index import request_index
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.web.api.selfcheck import clauses_out
 from adwarden.web.deps import DbSession, WebUser
@@ -142,6 +143,9 @@ def self_check_page(
         errors["names"] = "Enter at least one name."
     if code and (len(code) != 2 or not code.isalpha()):
         errors["country"] = "Use a two-letter ISO country code, such as RU, or leave it empty."
+    # before the session has a connection (for anyone not signed in): a cold process waits
+    # here for its screening index
+    index = request_index(session) if not errors else None
     version = current_version(session)
     if version is None:
         errors["form"] = "No policy is published yet."
@@ -158,7 +162,7 @@ def self_check_page(
             request, "selfcheck.html", context, status_code=status.HTTP_400_BAD_REQUEST
         )
     policy = policy_of(version)
-    result = self_check(session, policy, given, country=code or None)
+    result = self_check(session, policy, given, country=code or None, index=index)
     context.update(
         clauses=clauses_out(policy, result.verdict), matches=result.matches, assumption=ASSUMPTION
     )

@@ -6,22 +6,11 @@ from fastapi import APIRouter, HTTPException, status
 
 from adwarden.auth.models import User
 from adwarden.auth.services import authenticate, issue_api_token
-from adwarden.store.migrate import current_revision
 from adwarden.web.api.errors import AUTHENTICATED
-from adwarden.web.api.schemas import ErrorOut, HealthOut, TokenOut, TokenRequest, UserOut
+from adwarden.web.api.schemas import ErrorOut, TokenOut, TokenRequest, UserOut
 from adwarden.web.deps import ApiActor, DbSession
 
 router = APIRouter(tags=["auth"])
-
-
-@router.get("/health", response_model=HealthOut)
-def health(session: DbSession) -> HealthOut:
-    connection = session.connection()
-    return HealthOut(
-        status="ok",
-        database=connection.dialect.name,
-        schema_revision=current_revision(connection),
-    )
 
 
 @router.post(

@@ -184,7 +184,71 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-class HealthOut(BaseModel):
-    status: str
-    database: str
+class DatabaseHealthOut(BaseModel):
+    ok: bool = Field(description="reachable, with a schema")
+    reachable: bool
+    dialect: str
     schema_revision: str | None
+    error: str | None = None
+
+
+class ServingHealthOut(BaseModel):
+    ok: bool = Field(description="its thread runs and its snapshot is not too old")
+    started: bool = Field(
+        description="this process has an ad server (made by its first ad request)"
+    )
+    running: bool | None = Field(description="the ad server's background thread is alive")
+    listening: bool | None = Field(description="hears other processes' changes (PostgreSQL)")
+    snapshot_version: int | None = Field(description="eligibility version of the snapshot")
+    database_version: int | None = Field(description="eligibility version in the database")
+    version_lag: int | None = Field(description="versions the snapshot is behind by")
+    snapshot_age_seconds: float | None = Field(
+        description="since the snapshot was loaded or last checked against the database"
+    )
+    max_snapshot_age_seconds: float
+    last_upkeep_at: datetime | None
+    last_reload_at: datetime | None
+    last_notification_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    problems: list[str]
+
+
+class ListStateOut(BaseModel):
+    list: str
+    version: int
+
+
+class ScreeningHealthOut(BaseModel):
+    ok: bool = Field(description="the last build of the screening index did not fail")
+    building: bool
+    waiting: int = Field(description="requests waiting for this process's first index")
+    lists: list[ListStateOut] | None = Field(description="the lists of the index in use")
+    age_seconds: float | None = Field(description="since the index in use was built")
+    last_build_seconds: float | None
+    builds: int = Field(description="full builds in this process")
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+class ProbeOut(BaseModel):
+    ok: bool
+    detail: dict[str, str | int | float | bool | None]
+
+
+class QueueHealthOut(ProbeOut):
+    registered: bool = Field(description="whether a queue has registered its backlog probe")
+    backlog: int | None
+
+
+class HealthOut(BaseModel):
+    status: str = Field(
+        description="ok; degraded (a part is not well, requests are still answered); "
+        "failing (HTTP 503)"
+    )
+    failing: list[str] = Field(description="the parts that failed")
+    database: DatabaseHealthOut
+    serving: ServingHealthOut
+    screening: ScreeningHealthOut
+    queue: QueueHealthOut
+    probes: dict[str, ProbeOut] = Field(description="every other registered probe, by name")

@@ -12,7 +12,7 @@ from adwarden.domain.enums import EntityType, HitStatus
 from adwarden.domain.fields import CountryCode, Name, ShortText, Text
 from adwarden.domain.inputs import Input
 from adwarden.screening import services
-from adwarden.screening.index import index_for
+from adwarden.screening.index import request_index
 from adwarden.screening.matcher import Query as MatchQuery
 from adwarden.screening.models import ScreeningHit
 from adwarden.screening.scoring import DEFAULT_THRESHOLD
@@ -84,7 +84,7 @@ class ReviewIn(Input):
 @router.post("/match", response_model=MatchesOut, responses=WRITES)
 def match(body: MatchIn, actor: StaffActor, session: DbSession) -> MatchesOut:
     """The same matching as `adwarden screen NAME`, best first, at or above the threshold."""
-    matcher = index_for(session).matcher
+    matcher = request_index(session).matcher
     query = MatchQuery(body.name, body.type, body.country, body.birth_date)
     found = matcher.match(query, body.threshold, body.lists)
     return MatchesOut(

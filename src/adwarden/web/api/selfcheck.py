@@ -18,6 +18,7 @@ from adwarden.policy.evaluate import Verdict, evaluate
 from adwarden.policy.loader import Policy
 from adwarden.policy.selfcheck import ASSUMPTION, Owner, self_check
 from adwarden.policy.subjects import advertiser_facts
+from adwarden.screening.index import request_index
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
 from adwarden.web.deps import AdvertiserActor, DbSession
 
@@ -62,6 +63,8 @@ def clauses_out(policy: Policy, verdict: Verdict) -> list[dict[str, Any]]:
 @router.post("/public/self-check", responses=WRITES)
 def public_self_check(body: SelfCheckIn, session: DbSession) -> dict[str, Any]:
     """Describe an advertiser; see which clauses of the published policy would apply, and why."""
+    # first, while the session holds no connection: a cold process waits here for its index
+    index = request_index(session)
     version, policy = published(session)
     owners = [Owner(o.name, o.role.value, o.country) for o in body.owners]
     result = self_check(
@@ -72,6 +75,7 @@ def public_self_check(body: SelfCheckIn, session: DbSession) -> dict[str, Any]:
         country=body.country,
         industry=body.industry,
         owners=owners,
+        index=index,
     )
     return {
         "policy_version": version.number,
