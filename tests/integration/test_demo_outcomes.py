@@ -63,7 +63,7 @@ def test_the_demo_decides_what_the_case_calls_for(db: Database) -> None:
         assert all(d.automated_decision and d.decided_by is None for d in automatic)
 
         # the Kremlin-report hit opens a review task and restricts nothing
-        tasks = session.scalars(select(ReviewTask).order_by(ReviewTask.id)).all()
+        tasks = session.scalars(select(ReviewTask).order_by(ReviewTask.clause_id)).all()
         assert [(t.subject_label, t.clause_id, t.status) for t in tasks] == [
             ("Kaspersky Lab", "3.1", TaskStatus.decided),
             ("Kaspersky Lab", "6.1", TaskStatus.open),

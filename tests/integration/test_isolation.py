@@ -190,6 +190,9 @@ CASES: dict[tuple[str, str], Case] = {
         account, lambda t: {"display_name": "Probe"}, own_status=STAFF_ONLY
     ),
     ("GET", "/api/v1/accounts/{account_id}/posts"): Case(account),
+    ("POST", "/api/v1/accounts/{account_id}/posts"): Case(
+        account, lambda t: {"text": "Probe", "posted_at": "2026-01-02T03:04:05Z"}, own_status=201
+    ),
     ("GET", "/api/v1/campaigns/{campaign_id}"): Case(campaign),
     ("PATCH", "/api/v1/campaigns/{campaign_id}"): Case(campaign, lambda t: {"name": "Probe 2"}),
     ("GET", "/api/v1/campaigns/{campaign_id}/promoted-posts"): Case(campaign),
@@ -216,6 +219,8 @@ CASES: dict[tuple[str, str], Case] = {
         decision, lambda t: {"reason": "Probe"}, own_status=STAFF_ONLY
     ),
     ("GET", "/api/v1/review-tasks"): Case(none, own_status=STAFF_ONLY),
+    ("GET", "/api/v1/review-tasks/due"): Case(none, own_status=STAFF_ONLY),
+    ("POST", "/api/v1/review-tasks/due"): Case(none, own_status=STAFF_ONLY),
     ("POST", "/api/v1/review-tasks/{task_id}/decide"): Case(
         first_task,
         lambda t: {"clause_id": "3.1", "facts_summary": "Probe " * 10},
@@ -282,6 +287,7 @@ PAGE_CASES: dict[tuple[str, str], Case] = {
         first_hit, lambda t: {"review": "dismiss", "reason": "Probe"}, own_status=STAFF_PAGE
     ),
     ("GET", "/staff/tasks"): Case(none, own_status=STAFF_PAGE),
+    ("POST", "/staff/tasks/due"): Case(none, lambda t: {}, own_status=STAFF_PAGE),
     ("GET", "/staff/tasks/{task_id}"): Case(first_task, own_status=STAFF_PAGE),
     ("POST", "/staff/tasks/{task_id}/decide"): Case(
         first_task,

@@ -38,6 +38,7 @@ from adwarden.domain.enums import (
     HitStatus,
     Role,
     SubjectLevel,
+    TaskKind,
     TaskStatus,
 )
 from adwarden.domain.errors import (
@@ -47,6 +48,7 @@ from adwarden.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from adwarden.enforcement.due import due_reviews, run_due
 from adwarden.enforcement.models import Decision, Notice, ReviewTask
 from adwarden.enforcement.services import (
     close_task,
@@ -327,6 +329,14 @@ def review_hit_form(
 # --- review tasks --------------------------------------------------------------------------
 
 
+# what each kind of task asks of the reviewer, in the console's words
+ASKS = {
+    TaskKind.apply.value: "apply the clause",
+    TaskKind.reconsider.value: "reconsider: the clause no longer applies",
+    TaskKind.rereview.value: "periodic re-review",
+}
+
+
 @router.get("/tasks", response_class=HTMLResponse)
 def tasks(request: Request, session: DbSession, user: WebUser) -> Response:
     web_actor(user, staff=True)
@@ -336,11 +346,22 @@ def tasks(request: Request, session: DbSession, user: WebUser) -> Response:
         "section": "tasks",
         "tasks": rows,
         "page": pager,
+        "asks": ASKS,
+        "due": due_reviews(session),
         "hrefs": {
             task.id: _subject_href(session, task.level.value, task.subject_id) for task in rows
         },
     }
     return _show(request, user, "tasks.html", context)
+
+
+@router.post("/tasks/due", response_class=HTMLResponse)
+def run_due_form(request: Request, session: DbSession, user: WebUser) -> Response:
+    """Open the re-review tasks that are due now, as `adwarden enforcement due` would."""
+    same_origin(request)
+    actor = web_actor(user, staff=True)
+    run_due(session, actor, due_reviews(session))
+    return redirect("/staff/tasks")
 
 
 def _task_page(
@@ -364,6 +385,7 @@ def _task_page(
         "subject_href": _subject_href(session, task.level.value, task.subject_id),
         "clause_options": _clause_options(session, task.level),
         "decision_id": decision_id,
+        "asks": ASKS,
         "resolver": _users(session, {task.resolved_by}).get(task.resolved_by or 0),
         "decide_errors": decide_errors or {},
         "close_errors": close_errors or {},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from adwarden.registry import services
-from adwarden.registry.inputs import AccountIn, AccountPatch
+from adwarden.registry.inputs import AccountIn, AccountPatch, OrganicPostIn
 from adwarden.registry.models import Account
 from adwarden.store.queries import get
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
@@ -74,3 +74,20 @@ def list_posts(
     _visible_account(session, actor, account_id)
     rows, total = services.list_organic_posts(session, account_id, offset=offset, limit=limit)
     return Page.of(rows, total, offset, limit, OrganicPostOut.model_validate)
+
+
+@router.post(
+    "/accounts/{account_id}/posts",
+    response_model=OrganicPostOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=WRITES,
+)
+def add_post(
+    account_id: IdPath, body: OrganicPostIn, actor: ApiActor, session: DbSession
+) -> OrganicPostOut:
+    """Post organically from an account: its owner's users or staff. Off-boarding from ads
+    never stops this."""
+    _visible_account(session, actor, account_id)
+    return OrganicPostOut.model_validate(
+        services.add_organic_post(session, actor, account_id, body)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from adwarden.domain.actors import Actor
+from adwarden.enforcement.live import judge_changes
 from adwarden.serving import services
 from adwarden.serving.inputs import CampaignIn, CampaignPatch, PromotedPostIn, PromotedPostPatch
 from adwarden.serving.models import Campaign, PromotedPost
@@ -97,8 +98,11 @@ def list_promoted_posts(
 def create_promoted_post(
     campaign_id: IdPath, body: PromotedPostIn, actor: AdvertiserActor, session: DbSession
 ) -> PromotedPostOut:
+    """A new post is judged under the published policy before this answers: its status says
+    whether it runs (active), was rejected, or waits for a reviewer (pending)."""
     _visible_campaign(session, actor, campaign_id)
     post = services.create_promoted_post(session, actor, campaign_id, body)
+    judge_changes(session)
     return PromotedPostOut.model_validate(post)
 
 
@@ -111,7 +115,9 @@ def read_promoted_post(post_id: IdPath, actor: ApiActor, session: DbSession) -> 
 def update_promoted_post(
     post_id: IdPath, body: PromotedPostPatch, actor: AdvertiserActor, session: DbSession
 ) -> PromotedPostOut:
+    """New words or a new landing page are judged again before this answers, as is a post
+    brought back from withdrawn."""
     _visible_post(session, actor, post_id)
-    return PromotedPostOut.model_validate(
-        services.update_promoted_post(session, actor, post_id, body)
-    )
+    post = services.update_promoted_post(session, actor, post_id, body)
+    judge_changes(session)
+    return PromotedPostOut.model_validate(post)

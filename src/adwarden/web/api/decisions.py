@@ -3,17 +3,26 @@ tasks and deciding them (staff)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from adwarden.domain.enums import DecisionStatus, NoticeKind, Outcome, SubjectLevel, TaskStatus
+from adwarden.domain.enums import (
+    DecisionStatus,
+    NoticeKind,
+    Outcome,
+    SubjectLevel,
+    TaskKind,
+    TaskStatus,
+)
 from adwarden.domain.fields import CountryCode, Text
 from adwarden.domain.inputs import Input
 from adwarden.enforcement import services
+from adwarden.enforcement.due import due_reviews, run_due
 from adwarden.enforcement.models import Decision, ReviewTask
 from adwarden.store.queries import get, page
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
@@ -58,8 +67,25 @@ class TaskOut(Out):
     facts: dict[str, Any]
     evidence: list[dict[str, Any]]
     status: TaskStatus
+    kind: TaskKind = Field(
+        description="apply: a clause needs a person; reconsider: a decision in force whose "
+        "clause no longer applies; rereview: a decision due for its clause's periodic look"
+    )
+    decision_id: int | None = Field(description="the decision to look at (reconsider, rereview)")
     resolution: str | None
     created_at: datetime
+
+
+class DueOut(BaseModel):
+    decision_id: int
+    level: SubjectLevel
+    subject_id: int
+    subject: str
+    clause_id: str
+    every_days: int
+    since: datetime
+    due_at: datetime
+    task_id: int | None = Field(default=None, description="the re-review task opened for it")
 
 
 class NoticeOut(Out):
@@ -155,6 +181,24 @@ def list_tasks(
         query = query.where(ReviewTask.status == status_)
     rows, total = page(session, query, offset, limit)
     return Page.of(rows, total, offset, limit, TaskOut.model_validate)
+
+
+@router.get("/review-tasks/due", response_model=list[DueOut])
+def list_due(actor: StaffActor, session: DbSession) -> list[DueOut]:
+    """Decisions due for their clause's periodic re-review, earliest first."""
+    return [DueOut.model_validate(asdict(item)) for item in due_reviews(session)]
+
+
+@router.post("/review-tasks/due", response_model=list[DueOut], responses=WRITES)
+def run_due_reviews(actor: StaffActor, session: DbSession) -> list[DueOut]:
+    """Open a re-review task for each decision that is due (what `adwarden enforcement due`
+    does from cron), and judge each subject again."""
+    due = due_reviews(session)
+    opened = run_due(session, actor, due)
+    return [
+        DueOut.model_validate({**asdict(item), "task_id": opened[item.decision_id].id})
+        for item in due
+    ]
 
 
 @router.post(
