@@ -46,3 +46,25 @@ def watch(
     stop.wait(120)  # the listener thread does the work
     engine.close()
     db.dispose()
+
+
+def pause(url: str, campaign_id: int) -> None:
+    """Pause a campaign from a process of its own, as staff working elsewhere would: no
+    commit hook of the process under test hears of it."""
+    import adwarden.models  # noqa: F401
+    from adwarden.domain.actors import Actor, Source
+    from adwarden.domain.enums import CampaignStatus
+    from adwarden.serving.inputs import CampaignPatch
+    from adwarden.serving.services import update_campaign
+
+    db = Database(url)
+    try:
+        with db.transaction() as session:
+            update_campaign(
+                session,
+                Actor.system(Source.system),
+                campaign_id,
+                CampaignPatch(status=CampaignStatus.paused),
+            )
+    finally:
+        db.dispose()

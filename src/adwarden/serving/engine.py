@@ -277,6 +277,9 @@ class ServingEngine:
                 self.listening.clear()
 
     def close(self) -> None:
+        """End the thread and stop hearing of commits; a second call does nothing."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._unsubscribe()
         if self._thread is not None:

@@ -32,7 +32,9 @@ def _connect_args(dialect: str, probe: bool) -> dict[str, Any]:
         return {"timeout": PROBE_TIMEOUT if probe else WORK_CONNECT_TIMEOUT}
     # libpq takes whole seconds and treats less than 2 as 2
     args: dict[str, Any] = {
-        "connect_timeout": max(2, round(PROBE_TIMEOUT if probe else WORK_CONNECT_TIMEOUT))
+        "connect_timeout": max(2, round(PROBE_TIMEOUT if probe else WORK_CONNECT_TIMEOUT)),
+        # so that pg_stat_activity tells them from the pool's
+        "application_name": "adwarden-probe" if probe else "adwarden-work",
     }
     if probe:
         millis = round(PROBE_TIMEOUT * 1000)

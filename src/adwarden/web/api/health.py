@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from adwarden.screening.index import state_of
+from adwarden.serving import engine as serving_engine
 from adwarden.serving.eligibility import current_version
-from adwarden.serving.engine import SNAPSHOT_MAX_AGE, ServingEngine
+from adwarden.serving.engine import ServingEngine
 from adwarden.store import health as probes
 from adwarden.store.direct import direct_engine
 from adwarden.store.engine import Database
@@ -74,7 +75,7 @@ def _serving(engine: ServingEngine | None, database_version: int | None) -> Serv
             database_version=database_version,
             version_lag=None,
             snapshot_age_seconds=None,
-            max_snapshot_age_seconds=SNAPSHOT_MAX_AGE,
+            max_snapshot_age_seconds=serving_engine.SNAPSHOT_MAX_AGE,
             last_upkeep_at=None,
             last_reload_at=None,
             last_notification_at=None,
@@ -99,7 +100,7 @@ def _serving(engine: ServingEngine | None, database_version: int | None) -> Serv
         snapshot_age_seconds=(
             round(state.snapshot_age, 3) if state.snapshot_age is not None else None
         ),
-        max_snapshot_age_seconds=SNAPSHOT_MAX_AGE,
+        max_snapshot_age_seconds=serving_engine.SNAPSHOT_MAX_AGE,
         last_upkeep_at=state.last_upkeep_at,
         last_reload_at=state.last_reload_at,
         last_notification_at=state.last_notification_at,
