@@ -36,15 +36,20 @@ _lock = threading.Lock()
 
 
 def register(name: str, probe: Probe) -> Callable[[], None]:
-    """Read `probe` as part `name` of every health answer from now on (replacing any probe
-    of that name); returns a function that stops it."""
+    """Read `probe` as part `name` of every health answer from now on, in place of any probe
+    of that name; returns a function that stops it and puts back the one it replaced."""
     with _lock:
+        replaced = _probes.get(name)
         _probes[name] = probe
 
     def unregister() -> None:
         with _lock:
-            if _probes.get(name) is probe:
+            if _probes.get(name) is not probe:
+                return
+            if replaced is None:
                 del _probes[name]
+            else:
+                _probes[name] = replaced
 
     return unregister
 
