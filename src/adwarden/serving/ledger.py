@@ -5,9 +5,9 @@ The checks run in the transaction that writes the ledger row, after it has locke
 campaign row (by writing it) and the post and account rows for share. A decision that
 stops the campaign, the account or the post writes one of those rows, so the two
 transactions are ordered: an event counted after the decision committed sees it and is
-refused, whatever snapshot handed out its decision id. On SQLite the first write takes the
-database's write lock, so counting is serialised; a writer kept waiting past the busy
-timeout tries again.
+refused, whatever snapshot handed out its decision id. On SQLite the transaction holds the
+database's write lock from its BEGIN IMMEDIATE, so counting is serialised; a writer kept
+waiting past the busy timeout by another process tries again.
 
 Serving events are written with Core statements and no audit row of their own: the ledger
 is itself append-only and is the record of what was served.
@@ -95,9 +95,9 @@ def _over_frequency(session: Session, claim: EventClaim, now: datetime) -> str |
 
 
 def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
-    # A write first: it takes the campaign row's lock on PostgreSQL and the database's
-    # write lock on SQLite (whose driver begins a transaction only at the first write), so
-    # every read below sees what no other counting process can change before this commits.
+    # A write first: it takes the campaign row's lock on PostgreSQL (SQLite's write lock is
+    # held from the transaction's BEGIN IMMEDIATE), so every read below sees what no other
+    # counting process can change before this commits.
     session.execute(
         update(Campaign)
         .where(Campaign.id == claim.campaign_id)

@@ -38,6 +38,7 @@ from adwarden.web.api import (
     selfcheck,
     serve,
 )
+from adwarden.web.api.errors import BUSY
 
 API_PREFIX = "/api/v1"
 
@@ -62,7 +63,7 @@ def create_app(db: Database) -> FastAPI:
         redoc_url=None,
     )
     app.state.db = db
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=BUSY)
     # the ad server first: its routes are matched on every ad request, the hot path; then
     # the public API, open to anyone and the most asked
     for module in (

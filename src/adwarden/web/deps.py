@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -26,10 +26,28 @@ def database(request: Request) -> Database:
     return db
 
 
-def _session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+# Methods that read, by HTTP's rules. A handler that writes on one all the same (opening the
+# appeals queue escalates the late ones) still may: on SQLite it takes its turn to write at
+# its first write, rather than every read queueing behind the writers for one.
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "_adwarden_reads_only"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Marks a POST handler that only reads (a self-check, a name match): anyone may send
+    one, and on SQLite it must not hold up the writers while it computes."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
+
+
+def _session(request: Request, db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
     # Commits when the handler returns and before the response is sent, so a
     # client never sees success for work that did not commit.
-    with db.transaction() as session:
+    endpoint = request.scope.get("endpoint")
+    writes = request.method not in _READING and not getattr(endpoint, _READS_ONLY, False)
+    with db.transaction(writes=writes) as session:
         yield session
 
 

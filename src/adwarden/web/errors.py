@@ -1,4 +1,5 @@
-"""Turn stage errors into HTTP answers: 404, 403, 409, or 422 naming the field.
+"""Turn stage errors into HTTP answers: 404, 403, 409, or 422 naming the field, and a
+database too busy to answer in time into 503 with Retry-After.
 
 Nothing escapes as a 500 by design; an unexpected exception still gets a
 plain 500 without internals.
@@ -10,11 +11,14 @@ from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adwarden import settings
 from adwarden.auth.services import user_for_session
 from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from adwarden.store.engine import DatabaseBusyError, is_busy
 from adwarden.transparency.keys import LogKeyError
 from adwarden.web.views import SignInRequiredError, WrongRoleError, error_page, sign_in_redirect
 
@@ -79,6 +83,14 @@ def install(app: FastAPI) -> None:
         # nothing may be published unlogged: say so, rather than fail without a word
         return _answer(request, status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
 
+    async def _busy(request: Request, exc: Exception) -> Response:
+        if not is_busy(exc):
+            raise exc  # any other database failure is the plain 500 it was
+        return busy_answer(request)
+
+    for busy in (DatabaseBusyError, PoolTimeoutError, OperationalError):
+        app.add_exception_handler(busy, _busy)
+
     @app.exception_handler(SignInRequiredError)
     async def _sign_in(request: Request, _exc: SignInRequiredError) -> Response:
         return sign_in_redirect(request)
@@ -86,6 +98,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WrongRoleError)
     async def _wrong_role(request: Request, exc: WrongRoleError) -> Response:
         return _page(request, status.HTTP_403_FORBIDDEN, str(exc))
+
+
+# Long enough for a queue of writers or a burst of requests to drain, short enough that a
+# client that honours it is not kept waiting for nothing.
+RETRY_AFTER = 2  # seconds
+BUSY = "The database is busy; please try again in a moment."
+
+
+def busy_answer(request: Request) -> Response:
+    """503 with Retry-After. A page says so without the signed-in nav: finding who is signed
+    in would need the database that is too busy."""
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    if _is_page(request):
+        response = error_page(request, None, status.HTTP_503_SERVICE_UNAVAILABLE, BUSY)
+        response.headers.update(headers)
+        return response
+    return JSONResponse({"detail": BUSY}, status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
 
 
 def _is_page(request: Request) -> bool:

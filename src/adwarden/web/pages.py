@@ -17,7 +17,7 @@ from adwarden.registry.models import Account, Advertiser, OrganicPost, Person
 from adwarden.screening.index import request_index
 from adwarden.serving.models import Campaign, PromotedPost
 from adwarden.web.api.selfcheck import clauses_out
-from adwarden.web.deps import DbSession, WebUser
+from adwarden.web.deps import DbSession, WebUser, reads_only
 from adwarden.web.views import templates
 
 router = APIRouter(include_in_schema=False)
@@ -128,6 +128,7 @@ def self_check_form(request: Request, session: DbSession, user: WebUser) -> Resp
 
 
 @router.post("/self-check", response_class=HTMLResponse)
+@reads_only
 def self_check_page(
     request: Request,
     session: DbSession,

@@ -14,3 +14,17 @@ AUTHENTICATED: dict[int | str, dict[str, Any]] = {
 WRITES: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "clashes with stored state"},
 }
+# Any route that reads or writes the database: too busy to answer in time (no pooled
+# connection, or no turn to write, came free); the same request may be sent again.
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorOut,
+        "description": "the database is too busy just now; send it again after Retry-After",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait before sending it again",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+}

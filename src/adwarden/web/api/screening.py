@@ -20,7 +20,7 @@ from adwarden.screening.services import HitReview, SubjectType
 from adwarden.store.queries import get
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
 from adwarden.web.api.schemas import Out, Page
-from adwarden.web.deps import DbSession, IdPath, Limit, Offset, StaffActor
+from adwarden.web.deps import DbSession, IdPath, Limit, Offset, StaffActor, reads_only
 
 router = APIRouter(prefix="/screening", tags=["screening"], responses=AUTHENTICATED)
 
@@ -82,6 +82,7 @@ class ReviewIn(Input):
 
 
 @router.post("/match", response_model=MatchesOut, responses=WRITES)
+@reads_only
 def match(body: MatchIn, actor: StaffActor, session: DbSession) -> MatchesOut:
     """The same matching as `adwarden screen NAME`, best first, at or above the threshold."""
     matcher = request_index(session).matcher

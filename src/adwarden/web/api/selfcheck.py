@@ -20,7 +20,7 @@ from adwarden.policy.selfcheck import ASSUMPTION, Owner, self_check
 from adwarden.policy.subjects import advertiser_facts
 from adwarden.screening.index import request_index
 from adwarden.web.api.errors import AUTHENTICATED, WRITES
-from adwarden.web.deps import AdvertiserActor, DbSession
+from adwarden.web.deps import AdvertiserActor, DbSession, reads_only
 
 router = APIRouter(tags=["self-check"])
 
@@ -61,6 +61,7 @@ def clauses_out(policy: Policy, verdict: Verdict) -> list[dict[str, Any]]:
 
 
 @router.post("/public/self-check", responses=WRITES)
+@reads_only
 def public_self_check(body: SelfCheckIn, session: DbSession) -> dict[str, Any]:
     """Describe an advertiser; see which clauses of the published policy would apply, and why."""
     # first, while the session holds no connection: a cold process waits here for its index
