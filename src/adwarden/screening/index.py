@@ -76,7 +76,7 @@ class IndexState:
     """How one database's index stands in this process, for the health answer."""
 
     building: bool
-    waiting: int  # requests waiting for a cold process's first index
+    waiting: int  # callers waiting for a build: a cold process's first, or their state's
     lists: Signature | None  # the state of the index requests are answered with
     age: float | None  # seconds since that index was built
     last_build_seconds: float | None
@@ -245,13 +245,24 @@ def index_for(session: Session) -> ScreeningIndex:
         if isinstance(found, _Built):
             return found.index
         if found is not None:
-            found.wait()  # then cached, or failed and this caller tries
+            _wait_flight(name, found)  # then cached, or failed and this caller tries
             continue
         try:
             entries = list(current_entries(session))
             return _build(name, state, entries, list_keys(session)).index
         finally:
             _land(key)
+
+
+def _wait_flight(name: str, flight: threading.Event) -> None:
+    with _lock:
+        database = _database(name)
+        database.waiting += 1
+    try:
+        flight.wait()
+    finally:
+        with _lock:
+            database.waiting -= 1
 
 
 def request_index(session: Session) -> ScreeningIndex:

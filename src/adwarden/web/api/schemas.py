@@ -222,7 +222,7 @@ class ListStateOut(BaseModel):
 class ScreeningHealthOut(BaseModel):
     ok: bool = Field(description="the last build of the screening index did not fail")
     building: bool
-    waiting: int = Field(description="requests waiting for this process's first index")
+    waiting: int = Field(description="callers waiting for a build under way")
     lists: list[ListStateOut] | None = Field(description="the lists of the index in use")
     age_seconds: float | None = Field(description="since the index in use was built")
     last_build_seconds: float | None
