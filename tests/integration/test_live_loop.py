@@ -9,6 +9,7 @@ those it changes.
 
 from __future__ import annotations
 
+import time
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -75,6 +76,17 @@ def _served_posts(base: str, requests: int) -> list[int]:
         assert answer.status_code == 200, answer.text
         chosen += [item["promoted_post_id"] for item in answer.json()["decisions"]]
     return chosen
+
+
+def _caught_up(base: str, within: float = 10.0) -> None:
+    """Wait until the server's serving snapshot has every eligibility change in the database."""
+    deadline = time.monotonic() + within
+    while True:
+        serving = httpx.get(f"{base}/api/v1/health").json()["serving"]
+        if serving["version_lag"] == 0:
+            return
+        assert time.monotonic() < deadline, f"serving still lags after {within} s: {serving}"
+        time.sleep(0.05)
 
 
 def _campaign(owner: httpx.Client, advertiser_id: int) -> int:
@@ -272,8 +284,12 @@ def test_a_fresh_instance_judges_every_change_through_its_api(
         assert judged["status"] == "rejected"
         [cure] = nightjar.get("/api/v1/decisions").json()["items"]
         assert cure["clause_id"] == "5.2"
-        # the running server heard of it: the post is no longer chosen
+        # the running server hears of the other process's change (NOTIFY on PostgreSQL, its
+        # version check on SQLite) and no longer chooses the post
+        _caught_up(base)
         assert claim["id"] not in _served_posts(base, 5)
+        queue = httpx.get(f"{base}/api/v1/health").json()["queue"]
+        assert (queue["backlog"], queue["detail"]["posts_pending"]) == (0, 0)
         # the off-boarding still stands; nothing was lifted by the new version
         standing = owner.get(f"/api/v1/decisions/{off_board['id']}").json()
         assert standing["status"] == "active"

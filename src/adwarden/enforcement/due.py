@@ -40,13 +40,14 @@ class DueReview:
 def due_reviews(session: Session, now: datetime | None = None) -> list[DueReview]:
     """Every decision in force whose re-review is due, earliest first."""
     now = now or utcnow()
-    last_opened = dict(
-        session.execute(
+    last_opened: dict[int | None, datetime] = {
+        decision_id: opened
+        for decision_id, opened in session.execute(
             select(ReviewTask.decision_id, func.max(ReviewTask.created_at))
             .where(ReviewTask.kind == TaskKind.rereview)
             .group_by(ReviewTask.decision_id)
-        ).tuples()
-    )
+        )
+    }
     open_ = set(
         session.scalars(
             select(ReviewTask.decision_id).where(

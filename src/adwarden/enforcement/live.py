@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from adwarden.domain.actors import Actor, Source
-from adwarden.domain.enums import DecisionStatus, PromotedPostStatus, SubjectLevel
+from adwarden.domain.enums import DecisionStatus, PromotedPostStatus, SubjectLevel, TaskStatus
 from adwarden.enforcement.models import Decision, ReviewTask
 from adwarden.enforcement.services import classifier_for, judge
 from adwarden.policy.models import PolicyVersion
@@ -37,6 +37,7 @@ from adwarden.registry.models import (
 )
 from adwarden.screening.models import ScreeningHit
 from adwarden.serving.models import Campaign, PromotedPost
+from adwarden.store import health
 
 _MARKS = "adwarden.judge.marks"
 _RUNNING = "adwarden.judge.running"
@@ -221,3 +222,24 @@ def _judge_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_MARKS, None)
+
+
+def _backlog(session: Session) -> health.Reading:
+    """Judging has no queue to fall behind: it runs in the transaction of the change. What
+    waits is what waits for a person: posts pending behind an open task, and open tasks."""
+    pending = session.scalar(
+        select(func.count()).where(PromotedPost.status == PromotedPostStatus.pending)
+    )
+    tasks = session.scalar(select(func.count()).where(ReviewTask.status == TaskStatus.open))
+    return health.Reading(
+        True,
+        {
+            "backlog": 0,
+            "judged": "in the transaction of each change",
+            "posts_pending": pending or 0,
+            "open_review_tasks": tasks or 0,
+        },
+    )
+
+
+health.register(health.QUEUE, _backlog)
