@@ -8,6 +8,7 @@ turn, answers 503 with Retry-After at once, and the next request after is served
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,18 +20,21 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import make_url
 
 from adwarden.domain.enums import CampaignStatus, LedgerKind, Role
 from adwarden.serving.inputs import CampaignIn, PromotedPostIn
-from adwarden.serving.models import LedgerEvent
+from adwarden.serving.models import Campaign, LedgerEvent
 from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
 from adwarden.store import engine as engine_module
-from adwarden.store.engine import Database
+from adwarden.store.engine import Database, DatabaseBusyError, write_turn
 from adwarden.web.app import create_app
+from adwarden.web.errors import BUSY, RETRY_AFTER
 from support import (
     SYSTEM,
     Tenant,
+    api_client,
     live_server,
     make_decision,
     make_staff,
@@ -43,6 +47,8 @@ from support import (
 # The longest a request may wait for the database before it is answered 503: its turn to
 # write, then a pooled connection. Nothing in the mixed load below should come near it.
 LIMIT = engine_module.WRITE_WAIT + engine_module.POOL_TIMEOUT
+# What a busy answer may take past the wait it gave up on: the request around it
+MARGIN = 2.0  # seconds
 
 APPEALS = 4  # each filed, given a file, taken and answered: five writes
 EDITS = 4  # advertisers, each editing its running campaign EDIT_ROUNDS times
@@ -268,3 +274,168 @@ def test_a_mixed_load_answers_no_500_and_waits_within_the_limit(db: Database) ->
             select(func.count()).where(LedgerEvent.kind == LedgerKind.impression)
         )
     assert ledger == len(counted)
+
+
+def _outsider(db: Database) -> sqlite3.Connection:
+    """A connection of SQLite's own on the same file, as another process would hold one."""
+    path = make_url(db.url).database
+    assert path is not None
+    return sqlite3.connect(path, timeout=0, isolation_level=None)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_write_holds_the_lock_from_its_first_read_while_reads_go_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "WRITE_WAIT", 0.2)
+    tenant = make_tenant(db, "Guarded")
+    turn = write_turn(db.url)
+    assert turn is not None
+    outsider = _outsider(db)
+    try:
+        with db.transaction() as session:
+            assert session.get(Campaign, tenant.campaign_id) is not None  # a read, no more
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                outsider.execute("BEGIN IMMEDIATE")  # SQLite's write lock: taken at BEGIN
+            with pytest.raises(DatabaseBusyError):
+                turn.take()  # and the turn of this process's writers
+            with db.sessions() as reader:  # while reads go on beside it
+                assert reader.get(Campaign, tenant.campaign_id) is not None
+        outsider.execute("BEGIN IMMEDIATE")
+        outsider.execute("ROLLBACK")
+    finally:
+        outsider.close()
+    with turn.held():  # given back at commit
+        pass
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_read_takes_its_turn_at_its_first_write_and_gives_it_back_after(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "WRITE_WAIT", 0.2)
+    tenant = make_tenant(db, "Lazy")
+    turn = write_turn(db.url)
+    assert turn is not None
+    with db.engine.connect() as connection:
+        connection.execute(select(Campaign.name).where(Campaign.id == tenant.campaign_id))
+        with turn.held():  # reading took no turn
+            pass
+        connection.execute(
+            update(Campaign).where(Campaign.id == tenant.campaign_id).values(name="Renamed")
+        )
+        with pytest.raises(DatabaseBusyError):
+            turn.take()
+        connection.commit()
+    with turn.held():  # given back when the connection went back to the pool
+        pass
+    with db.sessions() as session:
+        campaign = session.get(Campaign, tenant.campaign_id)
+        assert campaign is not None
+        assert campaign.name == "Renamed"
+
+
+def _is_busy_answer(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == str(RETRY_AFTER)
+    if response.headers["content-type"].startswith("application/json"):
+        assert response.json() == {"detail": BUSY}
+    else:
+        assert BUSY in response.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_write_kept_from_its_turn_answers_503_while_reads_are_served(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wait = 0.5
+    monkeypatch.setattr(engine_module, "WRITE_WAIT", wait)
+    tenant = make_tenant(db, "Patient")
+    turn = write_turn(db.url)
+    assert turn is not None
+    path = f"/api/v1/campaigns/{tenant.campaign_id}"
+    with api_client(db, tenant.user_email) as client:
+        with turn.held():  # another writer's turn, and a long one
+            started = time.perf_counter()
+            kept = client.patch(path, json={"name": "Later"})
+            waited = time.perf_counter() - started
+            read = client.get(path)
+        _is_busy_answer(kept)
+        assert wait <= waited < wait + MARGIN
+        assert read.status_code == 200
+        assert read.json()["name"] != "Later"
+        again = client.patch(path, json={"name": "Later"})
+        assert again.status_code == 200, again.text
+        assert again.json()["name"] == "Later"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sqlites_lock_held_by_another_process_answers_503(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT", 0.5)
+    tenant = make_tenant(db, "Elsewhere")
+    token = token_for(db, tenant.user_email)
+    served = Database(db.url)  # connections made now wait BUSY_TIMEOUT as just set
+    path = f"/api/v1/campaigns/{tenant.campaign_id}"
+    outsider = _outsider(db)
+    try:
+        with (
+            live_server(create_app(served)) as base_url,
+            httpx.Client(
+                base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as client,
+        ):
+            outsider.execute("BEGIN IMMEDIATE")
+            started = time.perf_counter()
+            kept = client.patch(path, json={"name": "Later"})
+            waited = time.perf_counter() - started
+            read = client.get(path)  # WAL: a writer elsewhere holds up no reader
+            outsider.execute("ROLLBACK")
+            again = client.patch(path, json={"name": "Later"})  # the turn was given back
+    finally:
+        outsider.close()
+        served.dispose()
+    _is_busy_answer(kept)
+    assert waited < 0.5 + MARGIN
+    assert read.status_code == 200
+    assert again.status_code == 200, again.text
+
+
+def _timed(client: httpx.Client, path: str) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = client.get(path)
+    return response, time.perf_counter() - started
+
+
+def test_a_pool_with_every_connection_taken_answers_503_at_once_then_serves(
+    db: Database,
+) -> None:
+    tenant = make_tenant(db, "Pooled")
+    if db.engine.dialect.name == "sqlite":
+        connections = engine_module.SQLITE_POOL_SIZE + engine_module.SQLITE_MAX_OVERFLOW
+    else:
+        connections = engine_module.POSTGRES_POOL_SIZE + engine_module.POSTGRES_MAX_OVERFLOW
+    api, page = f"/api/v1/campaigns/{tenant.campaign_id}", "/"
+    with api_client(db, tenant.user_email) as client:
+        held = [db.engine.connect() for _ in range(connections)]
+        try:
+            with ThreadPoolExecutor(2) as both:  # the API and a page, each waiting at once
+                asked = [both.submit(_timed, client, path) for path in (api, page)]
+                (api_answer, api_seconds), (page_answer, page_seconds) = [
+                    future.result(timeout=60) for future in asked
+                ]
+        finally:
+            for connection in held:
+                connection.close()
+        served = client.get(api)
+        home = client.get(page)
+        spec = client.get("/api/v1/openapi.json").json()
+    _is_busy_answer(api_answer)
+    _is_busy_answer(page_answer)
+    assert api_seconds < engine_module.POOL_TIMEOUT + MARGIN
+    assert page_seconds < engine_module.POOL_TIMEOUT + MARGIN
+    assert served.status_code == 200, served.text
+    assert home.status_code == 200
+    documented = spec["paths"]["/api/v1/campaigns/{campaign_id}"]["get"]["responses"]["503"]
+    assert "Retry-After" in documented["headers"]

@@ -272,32 +272,26 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """One engine and its session factories; the web app and CLI each hold one."""
+    """One engine and its session factory; the web app and CLI each hold one."""
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
-        self.turn = write_turn(self.url)
         # Sessions to read with: on SQLite, a statement at a time until a first write, if any
         # (see the module's docstring). A transaction to write in is `transaction()`.
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writing = sessionmaker(
-            self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
-        )
 
     @contextmanager
     def transaction(self, *, writes: bool = True) -> Iterator[Session]:
         """A session whose work commits together, or not at all.
 
-        On SQLite, one that `writes` waits its turn (DatabaseBusyError after WRITE_WAIT) and
-        holds the write lock from its start, so what it reads stays true until it commits;
-        one that only reads waits for nothing, and takes its turn at a first write if any.
+        On SQLite, one that `writes` waits its turn at its first statement (DatabaseBusyError
+        after WRITE_WAIT) and holds the write lock from there, so what it reads stays true
+        until it commits; one that only reads waits for nothing, and takes its turn at a
+        first write if any.
         """
-        if not writes or self.turn is None:
-            with self.sessions() as session, session.begin():
-                yield session
-            return
-        with self._writing() as session, session.begin():
+        options = {_IMMEDIATE: True} if writes else {}
+        with self.sessions(execution_options=options) as session, session.begin():
             yield session
 
     def dispose(self) -> None:

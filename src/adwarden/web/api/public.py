@@ -96,10 +96,11 @@ async def _in_one_hop(request: Request, work: Callable[[Session], T]) -> T:
     """`work(session)` in a worker thread, session and all: the hot public answers cross to
     one once, instead of once for the session, once for the handler and once to close. The
     transaction commits, though it only reads: a rollback makes psycopg drop the
-    connection's prepared statements, and PostgreSQL would plan each query afresh."""
+    connection's prepared statements, and PostgreSQL would plan each query afresh. It reads
+    only, so on SQLite it does not wait for a turn to write."""
 
     def run() -> T:
-        with database(request).transaction() as session:
+        with database(request).transaction(writes=False) as session:
             return work(session)
 
     return await run_in_threadpool(run)
