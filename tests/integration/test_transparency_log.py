@@ -1,5 +1,6 @@
 """The verifiable log: what is published goes in as it is written, proofs verify against the
-signed tree heads, and a changed or deleted row is found, from inside and from outside."""
+signed tree heads, and a changed or deleted row is found, from inside and from outside:
+decisions, policy versions, and appeals with their answers."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ import pytest
 from sqlalchemy import Executable, delete, select, update
 from test_cli import run
 
-from adwarden.domain.enums import DecisionStatus
+from adwarden.appeals.models import Appeal
+from adwarden.domain.enums import AppealStatus, DecisionStatus
 from adwarden.enforcement.models import Decision, Notice
 from adwarden.enforcement.services import lift
 from adwarden.policy.models import PolicyVersion
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from adwarden.transparency import keys
+from adwarden.transparency.backfill import log_earlier_appeals
 from adwarden.transparency.check import check_log
 from adwarden.transparency.log import (
     Item,
@@ -39,12 +42,18 @@ from adwarden.transparency.models import LogEntry, LogHead, LogNode, TreeHead
 from adwarden.transparency.verify import verify
 from adwarden.web.app import create_app
 from support import (
+    UPHELD_ANSWER,
     api_client,
+    appeal_as,
     live_server,
     make_decision,
+    make_staff,
     make_tenant,
+    off_board,
     publish_default_policy,
+    sole_trader,
     staff_actor,
+    upheld_appeal,
 )
 
 
@@ -404,3 +413,260 @@ def test_concurrent_publications_make_one_contiguous_log(db: Database) -> None:
         sizes = session.scalars(select(TreeHead.tree_size).order_by(TreeHead.tree_size)).all()
     assert sizes == list(range(1, 14))
     assert problems(db) == []
+
+
+# --- appeals ---------------------------------------------------------------------------------
+
+ARGUMENT = "The post announced a charity raffle, not a token sale."
+POINT = "The post offered tokens for money, which clause 5.1 covers whatever it was called."
+APPEAL_KINDS = ("appeal", "appeal_answer")
+
+
+def answered_appeal(db: Database) -> tuple[int, int]:
+    """A decision appealed, and the appeal upheld by a second reviewer through the services:
+    (decision, appeal)."""
+    tenant = make_tenant(db, "Appellant")
+    decision_id = make_decision(db, tenant)
+    return decision_id, upheld_appeal(db, tenant, decision_id, ARGUMENT, POINT)
+
+
+def appeal_entries(db: Database, appeal_id: int) -> tuple[int, int]:
+    """The indexes of the appeal's filing and answer entries."""
+    logged = {e.kind: e.log_index for e in entries(db) if e.subject_id == appeal_id}
+    return logged["appeal"], logged["appeal_answer"]
+
+
+def test_an_appeal_and_its_answer_are_logged_as_the_public_sees_them(db: Database) -> None:
+    decision_id, appeal_id = answered_appeal(db)
+    *_, filing, answer = entries(db)
+    assert [(filing.kind, filing.subject_id), (answer.kind, answer.subject_id)] == [
+        ("appeal", appeal_id),
+        ("appeal_answer", appeal_id),
+    ]
+    with db.sessions() as session:
+        appeal = session.get_one(Appeal, appeal_id)
+        decided_by = appeal.decided_by_label
+    assert decided_by
+    assert decided_by not in answer.payload  # never a staff member's name
+    filed = json.loads(filing.payload)["record"]
+    assert (filed["appeal_id"], filed["decision_id"]) == (appeal_id, decision_id)
+    assert set(filed) == {"appeal_id", "decision_id", "filed_at", "due_at"}
+    record = json.loads(answer.payload)["record"]
+    assert record == {
+        "appeal_id": appeal_id,
+        "decision_id": decision_id,
+        "outcome": "upheld",
+        "decided_at": record["decided_at"],
+        "answer": UPHELD_ANSWER,
+        "points": [{"argument": ARGUMENT, "answer": POINT}],
+        "new_decision_id": None,
+    }
+    with api_client(db) as client:
+        [shown] = client.get(f"/api/v1/public/decisions/{decision_id}").json()["appeals"]
+        page = client.get(f"/decisions/{decision_id}").text
+    assert shown["id"] == appeal_id
+    assert shown["log"] == {"filing_index": filing.log_index, "answer_index": answer.log_index}
+    assert {name: shown[name] for name in ("filed_at", "due_at")} == {
+        "filed_at": filed["filed_at"],
+        "due_at": filed["due_at"],
+    }
+    assert {name: shown[name] for name in record if name in shown} == {
+        name: value for name, value in record.items() if name in shown
+    }
+    assert f"entry {answer.log_index}" in page
+    assert problems(db) == []
+
+
+def test_a_natural_persons_appeal_is_logged_without_their_name_or_arguments(
+    db: Database,
+) -> None:
+    tenant = sole_trader(db, "Novak", "Jana Novak")
+    decision_id = make_decision(db, tenant)
+    upheld_appeal(
+        db,
+        tenant,
+        decision_id,
+        "Jana Novak sells garden tools and never sold a token.",
+        "Jana Novak's post offered tokens for money, which clause 5.1 covers.",
+    )
+    logged = entries(db)[-1].payload
+    assert "Novak" not in logged
+    [point] = json.loads(logged)["record"]["points"]
+    assert point["argument"] == "(withheld: a natural person's)"
+    assert point["answer"].endswith(
+        "(a natural person: name withheld)'s post offered tokens for money, "
+        "which clause 5.1 covers."
+    )
+    with api_client(db) as client:
+        shown = client.get(f"/api/v1/public/decisions/{decision_id}").json()["appeals"]
+        page = client.get(f"/decisions/{decision_id}").text
+    assert [appeal["points"] for appeal in shown] == [[point]]
+    assert "Novak" not in page
+    assert "Novak" not in json.dumps(shown)
+    assert problems(db) == []
+
+
+AppealTamper = Callable[[int], list[Executable]]  # appeal id -> statements
+
+APPEAL_TAMPERING: dict[str, tuple[AppealTamper, str]] = {
+    "answer-rewritten": (
+        lambda a: [update(Appeal).where(Appeal.id == a).values(answer="Quietly rewritten.")],
+        "appeal {a}: its answer differs from its log entry {answer}",
+    ),
+    "point-rewritten": (
+        lambda a: [
+            update(Appeal)
+            .where(Appeal.id == a)
+            .values(points=[{"argument": ARGUMENT, "addressed": "Accepted after all."}])
+        ],
+        "appeal {a}: its answer differs from its log entry {answer}",
+    ),
+    "reopened": (
+        lambda a: [
+            update(Appeal)
+            .where(Appeal.id == a)
+            .values(status=AppealStatus.open, outcome=None, answer=None, points=None)
+        ],
+        "appeal {a}: is open, but log entry {answer} answered it",
+    ),
+    "due-date-moved": (
+        lambda a: [update(Appeal).where(Appeal.id == a).values(due_at=utcnow().replace(year=2099))],
+        "appeal {a}: differs from its filing in log entry {filing}",
+    ),
+    "deleted": (
+        lambda a: [
+            delete(Notice).where(Notice.appeal_id == a),
+            delete(Appeal).where(Appeal.id == a),
+        ],
+        "log entry {filing}: records appeal {a}, which is gone\n"
+        "log entry {answer}: records the answer to appeal {a}, which is gone",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(APPEAL_TAMPERING))
+def test_a_changed_or_deleted_appeal_answer_is_named(db: Database, case: str) -> None:
+    tamper, expected = APPEAL_TAMPERING[case]
+    _, appeal_id = answered_appeal(db)
+    filing, answer = appeal_entries(db, appeal_id)
+    assert problems(db) == []
+    with db.engine.begin() as connection:
+        for statement in tamper(appeal_id):
+            connection.execute(statement)
+    named = expected.format(a=appeal_id, filing=filing, answer=answer).split("\n")
+    assert problems(db) == named
+
+
+def test_verify_compares_every_public_appeal_with_its_entries(db: Database, tmp_path: Path) -> None:
+    """Answered over the API (a reversal); then rewritten, reopened and deleted behind
+    adwarden's back, each seen from outside (on PostgreSQL through a kept export line)."""
+    publish_default_policy(db)
+    tenant, decision_id = off_board(db, tmp_path, "Outside")
+    reviewer = make_staff(db)
+    answer = (
+        "You are right that the directive concerns federal systems only; nothing else in the "
+        "record supports the off-boarding, so we reverse it."
+    )
+    with api_client(db, tenant.user_email) as advertiser:
+        filed = advertiser.post(
+            f"/api/v1/decisions/{decision_id}/appeals", json={"arguments": [ARGUMENT]}
+        )
+        assert filed.status_code == 201, filed.text
+        appeal_id = filed.json()["id"]
+    with api_client(db, reviewer) as staff:
+        assert staff.post(f"/api/v1/appeals/{appeal_id}/assign", json={}).status_code == 200
+        decided = staff.post(
+            f"/api/v1/appeals/{appeal_id}/decide",
+            json={"outcome": "reversed", "answer": answer, "points": ["Accepted: a raffle."]},
+        )
+        assert decided.status_code == 200, decided.text
+    filing, answered = appeal_entries(db, appeal_id)
+    assert [e.kind for e in entries(db)][filing:] == ["appeal", "reversal", "appeal_answer"]
+    assert problems(db) == []
+    state = tmp_path / "heads.json"
+
+    def rewrite(**values: object) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(update(Appeal).where(Appeal.id == appeal_id).values(**values))
+
+    with api_client(db) as client:
+        url = str(client.base_url)
+        first = verify(client, url, state)
+        assert first.problems == []
+        assert "appeals: 1 public appeals match their log entries" in first.lines
+
+        rewrite(answer="Quietly rewritten.")
+        assert verify(client, url, state).problems == [
+            f"appeal {appeal_id}'s answer differs from its log entry {answered}"
+        ]
+        rewrite(answer=answer)
+        assert verify(client, url, state).problems == []
+
+        rewrite(status=AppealStatus.open, outcome=None, answer=None, points=None)
+        assert verify(client, url, state).problems == [
+            f"appeal {appeal_id} shows as open, but log entry {answered} answered it"
+        ]
+
+        with db.engine.begin() as connection:
+            connection.execute(delete(Notice).where(Notice.appeal_id == appeal_id))
+            connection.execute(delete(Appeal).where(Appeal.id == appeal_id))
+        assert verify(client, url, state).problems == [
+            f"log entry {filing} records appeal {appeal_id}, which is no longer public",
+            f"log entry {answered} records the answer to appeal {appeal_id}, "
+            "which is no longer public",
+        ]
+
+
+def _forget_appeals(db: Database) -> None:
+    """The log as a version that logged no appeals left it: every other entry, in order,
+    under heads signed again."""
+    kept = [
+        Item(e.kind, e.subject_id, e.payload.encode())
+        for e in entries(db)
+        if e.kind not in APPEAL_KINDS
+    ]
+    with db.engine.begin() as connection:
+        for table in (LogEntry, LogNode, TreeHead):
+            connection.execute(delete(table))
+        connection.execute(update(LogHead).values(size=0))
+    with db.transaction() as session:
+        append(session, kept, utcnow())
+
+
+def test_appeals_from_before_they_were_logged_come_with_the_first_one_logged(
+    db: Database,
+) -> None:
+    _, earlier = answered_appeal(db)
+    _forget_appeals(db)
+    assert problems(db) == [
+        f"appeal {earlier}: is not in the log",
+        f"appeal {earlier}: its answer is not in the log",
+    ]
+    tenant = make_tenant(db, "Newcomer")
+    later = appeal_as(db, tenant, make_decision(db, tenant), [ARGUMENT])
+    assert [(e.kind, e.subject_id) for e in entries(db)[-3:]] == [
+        ("appeal", earlier),
+        ("appeal_answer", earlier),
+        ("appeal", later),
+    ]
+    assert problems(db) == []
+    with db.transaction() as session:
+        assert log_earlier_appeals(session) == 0  # once only
+
+
+def test_init_db_logs_the_appeals_an_older_version_did_not(db: Database, db_url: str) -> None:
+    _, earlier = answered_appeal(db)
+    _forget_appeals(db)
+    size = len(entries(db))
+    upgraded = run("--db", db_url, "init-db")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "logged 2 entries of appeals published before appeals were logged" in upgraded.stdout
+    assert [(e.kind, e.subject_id) for e in entries(db)[size:]] == [
+        ("appeal", earlier),
+        ("appeal_answer", earlier),
+    ]
+    assert problems(db) == []
+    again = run("--db", db_url, "init-db")
+    assert again.returncode == 0, again.stderr
+    assert "logged" not in again.stdout
+    assert len(entries(db)) == size + 2

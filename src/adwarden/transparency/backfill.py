@@ -1,22 +1,35 @@
 """Filling the transparency tables from what a database held before they existed (migration
 0009): search keys for every advertiser name, delivery counters from the ledger, and the log
-of every policy version and decision already published, in the order they were made."""
+of every policy version and decision already published, in the order they were made.
+
+Appeals were logged later. Their filings and answers from before are logged by the first
+transaction that logs an appeal, and by `adwarden init-db` after it upgrades a database,
+whichever comes first (`earlier_appeals`): no migration, which would have to run this
+module's code against an older schema.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from adwarden.domain.enums import LedgerKind
+from adwarden.appeals.models import Appeal
+from adwarden.domain.enums import AppealStatus, LedgerKind
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
 from adwarden.registry.models import AdvertiserName, AdvertiserNameKey, search_keys
 from adwarden.serving.models import LedgerEvent, PostDelivery
-from adwarden.transparency.log import Item, append
+from adwarden.transparency.log import Item, append, lock
+from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import (
+    APPEAL,
+    APPEAL_ANSWER,
+    APPEAL_KINDS,
     POLICY_VERSION,
     STATEMENT,
     STATUS_KINDS,
+    answer_record,
+    appeal_record,
     decision_record,
     leaf_data,
     personal_names,
@@ -87,3 +100,35 @@ def _log_published(session: Session) -> None:
                 Item(kind, decision.id, leaf_data(kind, decision.id, status_record(decision)))
             )
     append(session, items)
+
+
+def earlier_appeals(session: Session) -> list[Item]:
+    """When the log holds no appeal yet, the entries of every appeal's filing and answer in
+    the database, in the order they were made: what was published before appeals were
+    logged (this transaction's own appeals among them). Call it with the log locked
+    (`log.lock`), so that no two transactions log them both."""
+    logged = select(LogEntry.log_index).where(LogEntry.kind.in_(APPEAL_KINDS)).limit(1)
+    if session.scalar(logged) is not None:
+        return []
+    rows = session.execute(
+        select(Appeal, Decision).join(Decision, Decision.id == Appeal.decision_id)
+    ).all()
+    personal = personal_names(session, {decision.advertiser_id for _, decision in rows})
+    made = []
+    for appeal, decision in rows:
+        filing = leaf_data(APPEAL, appeal.id, appeal_record(appeal))
+        made.append((appeal.filed_at, 0, appeal.id, Item(APPEAL, appeal.id, filing)))
+        if appeal.status is AppealStatus.decided:
+            answer = leaf_data(APPEAL_ANSWER, appeal.id, answer_record(appeal, decision, personal))
+            when = appeal.decided_at or appeal.filed_at
+            made.append((when, 1, appeal.id, Item(APPEAL_ANSWER, appeal.id, answer)))
+    return [item for *_, item in sorted(made, key=lambda row: row[:3])]
+
+
+def log_earlier_appeals(session: Session) -> int:
+    """Log `earlier_appeals`, if there are any; how many entries that made."""
+    lock(session)
+    items = earlier_appeals(session)
+    if items:
+        append(session, items)
+    return len(items)

@@ -1,9 +1,9 @@
 """Checking the log against itself and against the database, from the inside.
 
 Every leaf must hash from its stored data, every stored subtree from its children, the
-latest signed tree head must sign the root of the whole log, and every decision and policy
-version must be exactly what its entries say: a record changed, added or removed behind the
-log's back shows up as a named problem.
+latest signed tree head must sign the root of the whole log, and every decision, policy
+version, appeal and appeal answer must be exactly what its entries say: a record changed,
+added or removed behind the log's back shows up as a named problem.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adwarden.appeals.models import Appeal
+from adwarden.domain.enums import AppealStatus
 from adwarden.domain.errors import ConflictError
 from adwarden.enforcement.models import Decision
 from adwarden.policy.loader import PolicyInvalidError
@@ -25,9 +27,13 @@ from adwarden.transparency.log import latest_head, node_key, size_of, tree_head_
 from adwarden.transparency.merkle import EMPTY_ROOT, Node, completed_by, fold, leaf_hash
 from adwarden.transparency.models import LogEntry, LogNode, TreeHead
 from adwarden.transparency.records import (
+    APPEAL,
+    APPEAL_ANSWER,
     POLICY_VERSION,
     STATEMENT,
     STATUS_KINDS,
+    answer_record,
+    appeal_record,
     decision_record,
     leaf_data,
     personal_names,
@@ -52,12 +58,14 @@ class _Seen:
     statements: dict[int, tuple[int, bytes, str]]  # decision id -> (index, leaf hash, kind)
     statuses: dict[int, tuple[int, bytes, str]]  # decision id -> the last status entry
     policies: dict[int, tuple[int, bytes, str]]  # policy version id -> its entry
+    appeals: dict[int, tuple[int, bytes, str]]  # appeal id -> its filing
+    answers: dict[int, tuple[int, bytes, str]]  # appeal id -> its last answer
 
 
 def _walk(session: Session, problems: list[Problem]) -> tuple[int, bytes, _Seen]:
     """Recompute every leaf and subtree, in order, and the root at every size a tree head
     was signed for; return the size, the root and what was seen."""
-    seen = _Seen({}, {}, {})
+    seen = _Seen({}, {}, {}, {}, {})
     border: list[tuple[Node, bytes]] = []
     expected = 0
     stored = dict(session.execute(select(LogNode.node_key, LogNode.hash)).all())
@@ -76,9 +84,12 @@ def _walk(session: Session, problems: list[Problem]) -> tuple[int, bytes, _Seen]
         for node, value in completed_by(expected, digest, border):
             if stored.pop(node_key(node), None) != value:
                 problems.append(Problem(where, f"stored subtree {node} does not match its leaves"))
-        target = {STATEMENT: seen.statements, POLICY_VERSION: seen.policies}.get(
-            entry.kind, seen.statuses
-        )
+        target = {
+            STATEMENT: seen.statements,
+            POLICY_VERSION: seen.policies,
+            APPEAL: seen.appeals,
+            APPEAL_ANSWER: seen.answers,
+        }.get(entry.kind, seen.statuses)
         target[entry.subject_id] = (entry.log_index, digest, entry.kind)
         expected += 1
         head = heads.pop(expected, None)
@@ -154,6 +165,7 @@ def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
             or status[1] != leaf_hash(leaf_data(kind, decision.id, status_record(decision)))
         ):
             yield Problem(where, f"is {decision.status.value}, which the log does not record")
+    yield from _appeals(session, seen, personal)
     for subject_id, (index, _, _) in seen.statements.items():
         yield Problem(f"log entry {index}", f"records decision {subject_id}, which is gone")
     for subject_id, (index, _, _) in seen.policies.items():
@@ -161,4 +173,37 @@ def _records(session: Session, seen: _Seen) -> Iterator[Problem]:
     for subject_id, (index, _, kind) in seen.statuses.items():
         yield Problem(
             f"log entry {index}", f"records a {kind} of decision {subject_id}, which is gone"
+        )
+
+
+def _appeals(session: Session, seen: _Seen, personal: dict[int, list[str]]) -> Iterator[Problem]:
+    for appeal, decision in session.execute(
+        select(Appeal, Decision)
+        .join(Decision, Decision.id == Appeal.decision_id)
+        .order_by(Appeal.id)
+        .execution_options(yield_per=_BATCH)
+    ):
+        where = f"appeal {appeal.id}"
+        filed = seen.appeals.pop(appeal.id, None)
+        if filed is None:
+            yield Problem(where, "is not in the log")
+        elif filed[1] != leaf_hash(leaf_data(APPEAL, appeal.id, appeal_record(appeal))):
+            yield Problem(where, f"differs from its filing in log entry {filed[0]}")
+        answered = seen.answers.pop(appeal.id, None)
+        if appeal.status is not AppealStatus.decided:
+            if answered is not None:
+                yield Problem(
+                    where, f"is {appeal.status.value}, but log entry {answered[0]} answered it"
+                )
+            continue
+        record = answer_record(appeal, decision, personal)
+        if answered is None:
+            yield Problem(where, "its answer is not in the log")
+        elif answered[1] != leaf_hash(leaf_data(APPEAL_ANSWER, appeal.id, record)):
+            yield Problem(where, f"its answer differs from its log entry {answered[0]}")
+    for subject_id, (index, _, _) in seen.appeals.items():
+        yield Problem(f"log entry {index}", f"records appeal {subject_id}, which is gone")
+    for subject_id, (index, _, _) in seen.answers.items():
+        yield Problem(
+            f"log entry {index}", f"records the answer to appeal {subject_id}, which is gone"
         )

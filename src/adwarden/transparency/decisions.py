@@ -2,7 +2,8 @@
 
 A decision is public from the moment it is made; what it shows is the record the log holds
 (no staff names, no natural person's name from a list) plus its current status, its clause as
-it stood in its policy version, the DSA statement fields, and its appeals and their answers.
+it stood in its policy version, the DSA statement fields, and its appeals and their answers
+(each as its own log entries hold it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 from adwarden import settings
 from adwarden.appeals.models import Appeal
 from adwarden.domain.enums import (
-    AdvertiserKind,
     AppealStatus,
     DecisionStatus,
     GroundKind,
@@ -38,9 +38,12 @@ from adwarden.store.queries import among
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.names import name_values, named
 from adwarden.transparency.records import (
+    APPEAL,
+    APPEAL_ANSWER,
     STATEMENT,
     STATUS_KINDS,
     WITHHELD_NAME,
+    answer_record,
     decision_record,
     personal_names,
     stamp,
@@ -281,6 +284,9 @@ def find(session: Session, filters: DecisionFilters, *, offset: int, limit: int)
 
 @dataclass(frozen=True)
 class PublicAppeal:
+    """An appeal as its log entries hold it (`records.appeal_record`, `answer_record`)."""
+
+    id: int
     filed_at: datetime
     due_at: datetime
     status: str
@@ -289,6 +295,8 @@ class PublicAppeal:
     answer: str | None
     points: list[dict[str, str]]  # argument (when the advertiser is an organisation), answer
     new_decision_id: int | None
+    filing_index: int | None = None
+    answer_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -344,6 +352,7 @@ class PublicDecision:
             "superseded_by": decision.superseded_by,
             "appeals": [
                 {
+                    "id": appeal.id,
                     "filed_at": stamp(appeal.filed_at),
                     "due_at": stamp(appeal.due_at),
                     "status": appeal.status,
@@ -352,6 +361,10 @@ class PublicDecision:
                     "answer": appeal.answer,
                     "points": appeal.points,
                     "new_decision_id": appeal.new_decision_id,
+                    "log": {
+                        "filing_index": appeal.filing_index,
+                        "answer_index": appeal.answer_index,
+                    },
                 }
                 for appeal in self.appeals
             ],
@@ -365,40 +378,58 @@ class PublicDecision:
         }
 
 
-def _public_appeal(appeal: Appeal, organisation: bool) -> PublicAppeal:
-    decided = appeal.status is AppealStatus.decided
-    points = [
-        {
-            "argument": point["argument"] if organisation else "(withheld: a natural person's)",
-            "answer": point["addressed"],
-        }
-        for point in (appeal.points or [])
-    ]
+def _public_appeal(
+    appeal: Appeal,
+    decision: Decision,
+    personal: dict[int, list[str]],
+    indexes: dict[tuple[str, int], int],
+) -> PublicAppeal:
+    # what is shown of the answer is its log record, so the two can only differ by a change
+    # made since (which `log check` and `log verify` name)
+    answer = (
+        answer_record(appeal, decision, personal) if appeal.status is AppealStatus.decided else None
+    )
     return PublicAppeal(
+        id=appeal.id,
         filed_at=appeal.filed_at,
         due_at=appeal.due_at,
         status=appeal.status.value,
-        outcome=appeal.outcome.value if appeal.outcome else None,
-        decided_at=appeal.decided_at,
-        answer=appeal.answer if decided else None,
-        points=points,
-        new_decision_id=appeal.new_decision_id,
+        outcome=answer["outcome"] if answer else None,
+        decided_at=appeal.decided_at if answer else None,
+        answer=answer["answer"] if answer else None,
+        points=answer["points"] if answer else [],
+        new_decision_id=answer["new_decision_id"] if answer else None,
+        filing_index=indexes.get((APPEAL, appeal.id)),
+        answer_index=indexes.get((APPEAL_ANSWER, appeal.id)),
     )
 
 
-def _log_indexes(session: Session, decision_ids: list[int]) -> dict[tuple[str, int], int]:
-    """Each decision's statement entry and its latest status entry."""
-    rows = session.execute(
-        select(LogEntry.kind, LogEntry.subject_id, func.max(LogEntry.log_index))
-        .where(
+def _log_indexes(
+    session: Session, decision_ids: list[int], appeal_ids: list[int]
+) -> dict[tuple[str, int], int]:
+    """Each decision's statement entry and its latest status entry; each appeal's filing
+    and its latest answer entry."""
+    wanted = [
+        and_(
             among(session, LogEntry.subject_id, decision_ids),
             LogEntry.kind.in_([STATEMENT, *STATUS_KINDS.values()]),
         )
+    ]
+    if appeal_ids:
+        wanted.append(
+            and_(
+                among(session, LogEntry.subject_id, appeal_ids),
+                LogEntry.kind.in_([APPEAL, APPEAL_ANSWER]),
+            )
+        )
+    rows = session.execute(
+        select(LogEntry.kind, LogEntry.subject_id, func.max(LogEntry.log_index))
+        .where(or_(*wanted))
         .group_by(LogEntry.kind, LogEntry.subject_id)
     ).all()
     found: dict[tuple[str, int], int] = {}
     for kind, subject_id, index in rows:
-        key = (STATEMENT if kind == STATEMENT else "status", subject_id)
+        key = ("status" if kind in STATUS_KINDS.values() else kind, subject_id)
         found[key] = max(found.get(key, -1), index)
     return found
 
@@ -445,7 +476,9 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
         select(Appeal).where(among(session, Appeal.decision_id, ids)).order_by(Appeal.filed_at)
     ):
         appeals.setdefault(appeal.decision_id, []).append(appeal)
-    indexes = _log_indexes(session, ids)
+    indexes = _log_indexes(
+        session, ids, [appeal.id for listed in appeals.values() for appeal in listed]
+    )
     personal = personal_names(session, advertisers)
     content_dates = _content_dates(session, decisions)
     base = settings.public_url()
@@ -454,7 +487,6 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
         version = versions[decision.policy_version_id]
         clause = version.clauses[decision.clause_id]
         advertiser = advertisers[decision.advertiser_id]
-        organisation = advertiser.kind is AdvertiserKind.organization
         clause_path = f"/policy/v{version.number}#clause-{clause.id}"
         withheld = personal.get(decision.advertiser_id, ())
         record = decision_record(decision, version.number, personal=withheld)
@@ -479,7 +511,10 @@ def public_decisions(session: Session, decisions: Sequence[Decision]) -> list[Pu
                     status_record(decision) if decision.status in STATUS_KINDS else None
                 ),
                 statement=statement,
-                appeals=[_public_appeal(a, organisation) for a in appeals.get(decision.id, [])],
+                appeals=[
+                    _public_appeal(appeal, decision, personal, indexes)
+                    for appeal in appeals.get(decision.id, [])
+                ],
                 statement_index=indexes.get((STATEMENT, decision.id)),
                 status_index=indexes.get(("status", decision.id)),
             )

@@ -11,7 +11,8 @@ versions (`xmin`) of the rows they were rendered from: the decision and its adve
 the public URL and the renderer. The export streams a kept line only while all of those are
 still the same, and renders any other as it reads it: a row edited since, even behind the
 application's back, shows as it now is (which is how `adwarden log verify` sees it). The
-decision's appeals' versions are kept too, and compared by `adwarden exports refresh`
+decision's appeals' versions are kept too: an export compares them only for a decision that
+had appeals when its line was rendered (few do), and `adwarden exports refresh` for all
 (publication renders a decision again when it writes one of its appeals). A natural person's
 decisions are never kept: whose names to withhold is read each time. Ads' lines are kept
 likewise, by the refresh (see "ads" below).
@@ -246,7 +247,7 @@ def _page_lines(
     return _kept_rows(session, _page_statements[key], {"page_ids": list(ids), "page_now": now})
 
 
-RENDERER = 1  # what a kept line holds: change it with the renderers below
+RENDERER = 2  # what a kept line holds: change it with the renderers below
 
 _RENDER: dict[Format, Callable[[PublicDecision], Any]] = {
     Format.csv: _decision_row,
@@ -256,8 +257,9 @@ _RENDER: dict[Format, Callable[[PublicDecision], Any]] = {
 
 # the versions of the rows a decision's lines are rendered from (PostgreSQL's xmin changes
 # with every update of a row, whoever makes it); FROM must hold decisions and advertisers.
-# Its appeals' are compared by `stale_decisions` only: an export would look them up for every
-# line, and publication renders again the lines of a decision whose appeal it writes.
+# Its appeals' are compared by an export only where the line was rendered with some (few
+# are: it would otherwise look them up for every line), by `stale_decisions` always;
+# publication renders again the lines of a decision whose appeal it writes.
 _ROW_VERSIONS: ColumnElement[str] = literal_column(
     "decisions.xmin::text || '/' || advertisers.xmin::text"
 )
@@ -358,8 +360,15 @@ def _kept_decisions(session: Session, fmt: Format, after: int | None = None) -> 
     if after is not None:
         # said of both sides: a merge join would otherwise read the lines from the first
         kept = and_(kept, DecisionExport.decision_id > after)
+    # an answer edited behind adwarden's back shows as it is (for `adwarden log verify`); the
+    # appeals are looked up only for lines that had some, after the cheap test
+    same_appeals = or_(DecisionExport.appeals == "", DecisionExport.appeals == _APPEAL_VERSIONS)
     current: Any = case(
-        (DecisionExport.source == _source(), getattr(DecisionExport, fmt.value)), else_=None
+        (
+            and_(DecisionExport.source == _source(), same_appeals),
+            getattr(DecisionExport, fmt.value),
+        ),
+        else_=None,
     )
     return (
         select(Decision.id, current)

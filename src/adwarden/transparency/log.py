@@ -113,6 +113,16 @@ def lookup(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
     return _read(session, nodes)[1]
 
 
+def lock(session: Session) -> int:
+    """Take the log's lock for the rest of the transaction, as an append does first, and
+    return its size: what the log holds, read after this, stays so until the commit."""
+    return int(
+        session.connection()
+        .execute(update(LogHead).values(size=LogHead.size).returning(LogHead.size))
+        .scalar_one()
+    )
+
+
 def append(session: Session, items: Sequence[Item], now: datetime | None = None) -> TreeHead:
     """Add `items` at the end of the log and sign the new tree head (timestamped once the
     log is locked, so later heads never carry earlier times)."""

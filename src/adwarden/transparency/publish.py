@@ -1,6 +1,7 @@
 """Publication into the log happens in the transaction that writes the record, so that no
-decision, status change or policy version can reach the database without its log entry,
-whatever code path made it (the audit guard's approach, for the public record).
+decision, status change, policy version, appeal or appeal answer can reach the database
+without its log entry, whatever code path made it (the audit guard's approach, for the
+public record).
 
 Flushes only collect what was published; the entries are appended just before the commit,
 from the records as they are then. So the log's lock is held for an instant at the end of
@@ -19,21 +20,28 @@ until every line is made, so a failure leaves the transaction as it was.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from adwarden.appeals.models import Appeal
+from adwarden.domain.enums import AppealStatus
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
+from adwarden.transparency.backfill import earlier_appeals
 from adwarden.transparency.exports import forget_ads, refresh_decisions
-from adwarden.transparency.log import Item, append
+from adwarden.transparency.log import Item, append, lock
 from adwarden.transparency.models import LogEntry
 from adwarden.transparency.records import (
+    APPEAL,
+    APPEAL_ANSWER,
     POLICY_VERSION,
     STATEMENT,
     STATUS_KINDS,
+    answer_record,
+    appeal_record,
     decision_record,
     leaf_data,
     personal_names,
@@ -44,6 +52,7 @@ from adwarden.transparency.records import (
 _PENDING = "adwarden.transparency.pending"
 _log = logging.getLogger(__name__)
 _STATUS_FIELDS = ("status", "status_reason", "superseded_by")
+_ANSWER_FIELDS = ("status", "outcome", "answer", "points", "decided_at", "new_decision_id")
 
 
 class _Pending:
@@ -51,12 +60,14 @@ class _Pending:
         self.policies: dict[int, PolicyVersion] = {}
         self.statements: dict[int, Decision] = {}
         self.statuses: dict[int, Decision] = {}
+        self.appeals: dict[int, Appeal] = {}  # filed
+        self.answers: dict[int, Appeal] = {}
         self.changed: set[int] = set()  # decisions written, or whose appeals were
 
 
-def _status_touched(decision: Decision) -> bool:
-    state = inspect(decision)
-    return any(state.attrs[name].history.added for name in _STATUS_FIELDS)
+def _touched(obj: Decision | Appeal, fields: tuple[str, ...]) -> bool:
+    state: InstanceState[Any] = inspect(obj)
+    return any(state.attrs[name].history.added for name in fields)
 
 
 @event.listens_for(Session, "after_flush")
@@ -69,6 +80,12 @@ def _collect(session: Session, _context: UOWTransaction) -> None:
             pending = session.info[_PENDING] = _Pending()
         if isinstance(obj, Appeal):
             pending.changed.add(obj.decision_id)
+            if obj in session.new:
+                pending.appeals[obj.id] = obj
+            if obj.status is AppealStatus.decided and (
+                obj in session.new or _touched(obj, _ANSWER_FIELDS)
+            ):
+                pending.answers[obj.id] = obj
             continue
         if isinstance(obj, PolicyVersion):
             if obj in session.new:
@@ -79,7 +96,7 @@ def _collect(session: Session, _context: UOWTransaction) -> None:
             pending.statements[obj.id] = obj
             if obj.status in STATUS_KINDS:
                 pending.statuses[obj.id] = obj
-        elif _status_touched(obj):
+        elif _touched(obj, _STATUS_FIELDS):
             pending.statuses[obj.id] = obj
 
 
@@ -87,10 +104,10 @@ def _alive(obj: object) -> bool:
     return bool(inspect(obj).persistent)
 
 
-def _last_status(session: Session, decision_id: int) -> str | None:
+def _last_entry(session: Session, kinds: list[str], subject_id: int) -> str | None:
     return session.scalar(
         select(LogEntry.payload)
-        .where(LogEntry.subject_id == decision_id, LogEntry.kind.in_(STATUS_KINDS.values()))
+        .where(LogEntry.subject_id == subject_id, LogEntry.kind.in_(kinds))
         .order_by(LogEntry.log_index.desc())
         .limit(1)
     )
@@ -129,8 +146,9 @@ def _publish(session: Session) -> None:
             continue
         kind = STATUS_KINDS[decision.status]
         data = leaf_data(kind, decision_id, status_record(decision))
-        if _last_status(session, decision_id) != data.decode():  # no entry twice
-            items.append(Item(kind, decision_id, data))
+        if _last_entry(session, [*STATUS_KINDS.values()], decision_id) != data.decode():
+            items.append(Item(kind, decision_id, data))  # no entry twice
+    items += _appeal_items(session, pending)
     if items:
         append(session, items)
     forget_ads(session, pending.changed)  # an ad's kept lines list the decisions on it
@@ -141,6 +159,28 @@ def _publish(session: Session) -> None:
     except Exception:
         # the export renders what it finds no line for: publication must not wait on it
         _log.exception("export lines not kept for decisions %s", sorted(pending.changed))
+
+
+def _appeal_items(session: Session, pending: _Pending) -> list[Item]:
+    items: list[Item] = []
+    for appeal_id, appeal in sorted(pending.appeals.items()):
+        if _alive(appeal):
+            items.append(
+                Item(APPEAL, appeal_id, leaf_data(APPEAL, appeal_id, appeal_record(appeal)))
+            )
+    for appeal_id, appeal in sorted(pending.answers.items()):
+        if not _alive(appeal) or appeal.status is not AppealStatus.decided:
+            continue
+        decision = session.get_one(Decision, appeal.decision_id)
+        personal = personal_names(session, [decision.advertiser_id])
+        data = leaf_data(APPEAL_ANSWER, appeal_id, answer_record(appeal, decision, personal))
+        if _last_entry(session, [APPEAL_ANSWER], appeal_id) != data.decode():
+            items.append(Item(APPEAL_ANSWER, appeal_id, data))
+    if not items:
+        return items
+    # the first appeal a database logs brings every earlier one with it, this one included
+    lock(session)
+    return earlier_appeals(session) or items
 
 
 @event.listens_for(Session, "after_rollback")

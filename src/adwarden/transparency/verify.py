@@ -3,7 +3,8 @@
 The verifier fetches the signed tree head and checks its signature; fetches every entry and
 recomputes the root; checks inclusion proofs; checks that the log extends the tree head it
 saved last time (a consistency proof), then saves the new one; and checks that every public
-decision is exactly what its log entries say, and that every logged decision is still public.
+decision, appeal and appeal answer is exactly what its log entries say, and that every logged
+one is still public.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from adwarden.domain.enums import AppealStatus
 from adwarden.transparency.keys import PublicKey
 from adwarden.transparency.log import tree_head_message
 from adwarden.transparency.merkle import (
@@ -27,7 +29,17 @@ from adwarden.transparency.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from adwarden.transparency.records import POLICY_VERSION, STATEMENT, STATUS_KINDS, leaf_data
+from adwarden.transparency.records import (
+    ANSWER_FIELDS,
+    APPEAL,
+    APPEAL_ANSWER,
+    FILING_FIELDS,
+    POLICY_VERSION,
+    STATEMENT,
+    STATUS_KINDS,
+    leaf_data,
+    shown_record,
+)
 
 API = "/api/v1/public"
 SAMPLE = 64  # inclusion proofs checked per run (every entry's, in logs this small or smaller)
@@ -193,7 +205,7 @@ def verify(
                     "entries): its history was rewritten"
                 )
 
-    progress("comparing public decisions and policy versions with the log")
+    progress("comparing public decisions, appeals and policy versions with the log")
     _compare_decisions(api, seen, size, report)
     _compare_policies(api, seen, report)
     if not report.problems:
@@ -207,12 +219,15 @@ def verify(
 
 @dataclass
 class _Seen:
-    """Per decision, its statement entry and its latest status entry: (index, leaf hash)."""
+    """Per decision, its statement entry and its latest status entry: (index, leaf hash);
+    per appeal, its filing and its latest answer."""
 
     statements: dict[int, tuple[int, bytes]]
     statuses: dict[int, tuple[int, bytes]]
 
     policies: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # by version number
+    appeals: dict[int, tuple[int, bytes]] = field(default_factory=dict)
+    answers: dict[int, tuple[int, bytes]] = field(default_factory=dict)
 
     def note(self, kind: str, subject_id: int, index: int, digest: bytes, data: bytes) -> None:
         if kind == POLICY_VERSION:  # few: kept whole, to compare field by field
@@ -222,24 +237,36 @@ class _Seen:
             self.statements[subject_id] = (index, digest)
         elif kind in STATUS_KINDS.values():
             self.statuses[subject_id] = (index, digest)
+        elif kind == APPEAL:
+            self.appeals[subject_id] = (index, digest)
+        elif kind == APPEAL_ANSWER:
+            self.answers[subject_id] = (index, digest)
 
 
 def _compare_decisions(api: _Client, seen: _Seen, size: int, report: Report) -> None:
     """Every public decision against its entries. What was published after the verified tree
     head (its entries at or past `size`) is left for the next run."""
     statements, statuses = seen.statements, seen.statuses
-    public = 0
+    public = appeals = 0
     for item in api.lines("/exports/decisions.jsonl"):
         try:
             public += _compare_decision(item, statements, statuses, size, report)
+            appeals += _compare_appeals(item, seen, size, report)
         except (KeyError, TypeError, ValueError) as error:
             report.problem(f"a public decision is malformed ({error!r}): {str(item)[:120]}")
     for decision_id, (index, _) in sorted(statements.items()):
         report.problem(
             f"log entry {index} records decision {decision_id}, which is no longer public"
         )
+    for appeal_id, (index, _) in sorted(seen.appeals.items()):
+        report.problem(f"log entry {index} records appeal {appeal_id}, which is no longer public")
+    for appeal_id, (index, _) in sorted(seen.answers.items()):
+        report.problem(
+            f"log entry {index} records the answer to appeal {appeal_id}, which is no longer public"
+        )
     if not report.problems:
         report.ok(f"records: {public} public decisions match their log entries")
+        report.ok(f"appeals: {appeals} public appeals match their log entries")
 
 
 # what a public decision shows, and where its logged record holds the same
@@ -306,6 +333,43 @@ def _compare_decision(
             f"decision {decision_id} shows as {item['status']}, which the log does not record"
         )
     return 1
+
+
+def _compare_appeals(item: dict[str, Any], seen: _Seen, size: int, report: Report) -> int:
+    """A public decision's appeals against their entries: each one's filing, and its answer
+    once it shows one, rebuilt from what it shows. Entries at or past `size` wait, as for
+    decisions. How many appeals were compared."""
+    decision_id = int(item["id"])
+    compared = 0
+    for appeal in item["appeals"]:
+        appeal_id = int(appeal["id"])
+        filed_at, answered_at = appeal["log"]["filing_index"], appeal["log"]["answer_index"]
+        if filed_at is not None and int(filed_at) >= size:
+            continue  # filed after the verified tree head
+        compared += 1
+        filed = seen.appeals.pop(appeal_id, None)
+        answered = seen.answers.pop(appeal_id, None)
+        if filed is None:
+            report.problem(f"appeal {appeal_id} is public but not in the log")
+        elif filed[1] != leaf_hash(
+            leaf_data(APPEAL, appeal_id, shown_record(appeal, decision_id, FILING_FIELDS))
+        ):
+            report.problem(f"appeal {appeal_id} differs from its filing in log entry {filed[0]}")
+        if appeal["status"] != AppealStatus.decided.value:
+            if answered is not None:
+                report.problem(
+                    f"appeal {appeal_id} shows as {appeal['status']}, "
+                    f"but log entry {answered[0]} answered it"
+                )
+            continue
+        if answered_at is not None and int(answered_at) >= size:
+            continue  # answered after the verified tree head
+        record = shown_record(appeal, decision_id, ANSWER_FIELDS)
+        if answered is None:
+            report.problem(f"appeal {appeal_id} shows an answer that is not in the log")
+        elif answered[1] != leaf_hash(leaf_data(APPEAL_ANSWER, appeal_id, record)):
+            report.problem(f"appeal {appeal_id}'s answer differs from its log entry {answered[0]}")
+    return compared
 
 
 def _compare_policies(api: _Client, seen: _Seen, report: Report) -> None:
