@@ -61,6 +61,7 @@ from adwarden.store.base import utcnow
 from adwarden.store.engine import Database, DatabaseURLError, normalise_url
 from adwarden.store.migrate import upgrade
 from adwarden.store.queries import get
+from adwarden.transparency.backfill import log_earlier_appeals
 from adwarden.transparency.check import check_log
 from adwarden.transparency.exports import (
     refresh_ads,
@@ -132,8 +133,16 @@ def _has_schema(database: Database) -> bool:
 
 @app.command("init-db")
 def init_db() -> None:
-    """Create or upgrade the schema to the newest migration."""
+    """Create or upgrade the schema to the newest migration, and log the appeals an older
+    version published without logging them."""
     upgrade(state.url)
+    with _opened() as database, database.transaction() as session:
+        try:
+            logged = log_earlier_appeals(session)
+        except LogKeyError as exc:
+            raise fail(str(exc)) from None
+    if logged:
+        typer.echo(f"logged {logged} entries of appeals published before appeals were logged")
     typer.echo(f"database ready: {make_url(state.url).render_as_string(hide_password=True)}")
 
 
@@ -889,8 +898,8 @@ app.add_typer(log_app, name="log")
 
 @log_app.command("check")
 def log_check() -> None:
-    """Check the log from the inside: every leaf, subtree and signature, and every decision
-    and policy version against its entries. Exits 1 on any problem."""
+    """Check the log from the inside: every leaf, subtree and signature, and every decision,
+    policy version, appeal and appeal answer against its entries. Exits 1 on any problem."""
     with _opened() as database, database.sessions() as session:
         try:
             problems = check_log(session)
@@ -953,7 +962,7 @@ def log_verify(
 ) -> None:
     """Verify a running instance from outside, through its public API only: the signed tree
     head, every entry, inclusion proofs, consistency with the tree head saved last time, and
-    every public decision against the log. Exits 1 on any problem."""
+    every public decision and appeal against the log. Exits 1 on any problem."""
     import httpx
 
     base = url.rstrip("/")
