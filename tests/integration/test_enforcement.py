@@ -348,7 +348,8 @@ def test_the_statement_of_reasons_has_the_dsa_fields(db: Database, tmp_path: Pat
     assert statement["incompatible_content_ground"].startswith("clause 3.1: Products barred")
     assert statement["category"] == "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
     assert statement["automated_decision"] == "AUTOMATED_DECISION_NOT_AUTOMATED"
-    assert statement["automated_detection"] == "No"
+    # screening found the listed vendor and the policy opened the task the reviewer answered
+    assert statement["automated_detection"] == "Yes"
     assert "DE" in statement["territorial_scope"]
     assert len(statement["territorial_scope"]) == 30
     assert statement["decision_facts"].startswith("Delta Ltd makes the products")

@@ -444,6 +444,17 @@ def decide(
     task = get(session, ReviewTask, task_id) if task_id is not None else None
     if task is not None and (task.level, task.subject_id) != (level, subject_id):
         raise ConflictError(f"review task {task.id} is about another subject")
+    if task is None:
+        # a decision made without naming its task still answers it: it must not wait on
+        task = session.scalars(
+            select(ReviewTask).where(
+                ReviewTask.level == level,
+                ReviewTask.subject_id == subject_id,
+                ReviewTask.clause_id == clause_id,
+                ReviewTask.kind == TaskKind.apply,
+                ReviewTask.status == TaskStatus.open,
+            )
+        ).first()
     subject = subject_facts(session, policy, level, subject_id)
     firing = next((f for f in evaluate(policy, subject).fired if f.clause_id == clause_id), None)
     if firing is None:

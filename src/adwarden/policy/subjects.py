@@ -150,6 +150,21 @@ def advertiser_facts(session: Session, advertiser_id: int) -> SubjectFacts:
     return SubjectFacts(SubjectLevel.advertiser, advertiser.id, advertiser.name, facts, evidence)
 
 
+def _as_recorded(whose: str, facts: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Facts that are the record itself (a campaign's keywords, an account's name): their
+    evidence is the record as the advertiser or staff entered it, quoted."""
+
+    def words(value: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(f"“{item}”" for item in value) or "none"
+        return f"“{value}”" if isinstance(value, str) else str(value)
+
+    return {
+        name: [{"description": f"{whose} {name} as recorded: {words(facts[name])}"}]
+        for name in names
+    }
+
+
 def _age_days(opened: datetime | None, created: datetime, now: datetime) -> int:
     return max((now - (opened or created)).days, 0)
 
@@ -169,8 +184,13 @@ def account_facts(session: Session, account_id: int, now: datetime | None = None
         "hits": confirmed,
         "open_hits": unreviewed,
     }
-    evidence = {"hits": confirmed_evidence, "open_hits": open_evidence}
-    return SubjectFacts(SubjectLevel.account, account.id, f"@{account.handle}", facts, evidence)
+    label = f"@{account.handle}"
+    evidence = {
+        "hits": confirmed_evidence,
+        "open_hits": open_evidence,
+        **_as_recorded(f"account {label}'s", facts, ("handle", "display_name", "age_days")),
+    }
+    return SubjectFacts(SubjectLevel.account, account.id, label, facts, evidence)
 
 
 def campaign_facts(session: Session, campaign_id: int) -> SubjectFacts:
@@ -182,7 +202,12 @@ def campaign_facts(session: Session, campaign_id: int) -> SubjectFacts:
         "countries": list(campaign.countries),
         "advertiser_country": advertiser.country or "",
     }
-    return SubjectFacts(SubjectLevel.campaign, campaign.id, campaign.name, facts)
+    evidence = _as_recorded(
+        f"campaign “{campaign.name}”'s",
+        facts,
+        ("name", "keywords", "countries", "advertiser_country"),
+    )
+    return SubjectFacts(SubjectLevel.campaign, campaign.id, campaign.name, facts, evidence)
 
 
 def post_facts(

@@ -96,6 +96,9 @@ class AccountOut(Out):
     display_name: str
     advertiser_id: int | None
     opened_at: datetime | None
+    ads_eligible: bool = Field(
+        description="may promote posts; false while an enforcement decision bars it"
+    )
     created_at: datetime
 
 
@@ -120,6 +123,7 @@ class CampaignOut(BaseModel):
     keywords: list[str]
     countries: list[str]
     status: CampaignStatus
+    held: bool = Field(description="paused by an enforcement decision until it is lifted")
     created_at: datetime
     updated_at: datetime
 
@@ -139,6 +143,7 @@ class CampaignOut(BaseModel):
             keywords=campaign.keywords,
             countries=campaign.countries,
             status=campaign.status,
+            held=campaign.held,
             created_at=campaign.created_at,
             updated_at=campaign.updated_at,
         )
