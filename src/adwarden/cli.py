@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,7 @@ from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import AppealStatus, ListFormat, ListKind, Role
 from adwarden.domain.errors import AdwardenError
 from adwarden.enforcement.consistency import consistency
+from adwarden.enforcement.due import due_reviews, run_due
 from adwarden.enforcement.models import Decision
 from adwarden.enforcement.services import notice_of, published, statement_for
 from adwarden.lists.services import (
@@ -757,6 +759,53 @@ def audit_consistency(
             typer.echo(
                 f"  {member.level.value} {member.subject_id} {member.subject}: {member.standing}"
             )
+
+
+enforcement_app = typer.Typer(no_args_is_help=True, help="Enforcement upkeep, for cron.")
+app.add_typer(enforcement_app, name="enforcement")
+
+
+@enforcement_app.command("due")
+def enforcement_due(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what is due; open no tasks")
+    ] = False,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="as if it were this UTC date or time (to see what comes due)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> None:
+    """Decisions due for their clause's periodic re-review: list them and open a re-review
+    task for each (run it from cron)."""
+    now = as_of.replace(tzinfo=UTC) if as_of is not None else utcnow()
+    with _opened() as database, database.transaction() as session:
+        due = due_reviews(session, now)
+        tasks = {} if dry_run else run_due(session, Actor.system(Source.cli), due)
+        records: list[dict[str, Any]] = [
+            {
+                "decision": item.decision_id,
+                "subject": item.subject,
+                "clause": item.clause_id,
+                "every_days": item.every_days,
+                "since": item.since.isoformat(),
+                "due_at": item.due_at.isoformat(),
+                "task": tasks[item.decision_id].id if item.decision_id in tasks else None,
+            }
+            for item in due
+        ]
+    if as_json:
+        typer.echo(json.dumps({"due": records}, ensure_ascii=False, indent=2))
+        return
+    if not records:
+        typer.echo("nothing is due for re-review")
+    for record_ in records:
+        opened = f"  -> review task {record_['task']}" if record_["task"] else ""
+        typer.echo(
+            f"decision {record_['decision']:<6} clause {record_['clause']:<6} due "
+            f"{record_['due_at'][:10]} (every {record_['every_days']} days)  "
+            f"{record_['subject']}{opened}"
+        )
 
 
 appeals_app = typer.Typer(no_args_is_help=True, help="Appeals: the queue, escalation, figures.")
