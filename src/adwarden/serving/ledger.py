@@ -6,8 +6,7 @@ campaign row (by writing it) and the post and account rows for share. A decision
 stops the campaign, the account or the post writes one of those rows, so the two
 transactions are ordered: an event counted after the decision committed sees it and is
 refused, whatever snapshot handed out its decision id. On SQLite the transaction holds the
-database's write lock from its BEGIN IMMEDIATE, so counting is serialised; a writer kept
-waiting past the busy timeout by another process tries again.
+database's write lock from its BEGIN IMMEDIATE, so counting is serialised.
 
 Serving events are written with Core statements and no audit row of their own: the ledger
 is itself append-only and is the record of what was served.
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import case, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adwarden.domain.enums import CampaignStatus, LedgerKind, PromotedPostStatus
@@ -35,8 +34,6 @@ from adwarden.serving.models import (
 from adwarden.serving.money import MICROS_PER_CENT
 from adwarden.serving.tokens import EventClaim
 from adwarden.store.engine import Database
-
-_SQLITE_RETRIES = 20
 
 
 @dataclass(frozen=True)
@@ -209,19 +206,17 @@ def _count(session: Session, claim: EventClaim, now: datetime) -> Counted:
 
 
 def count_event(db: Database, claim: EventClaim, now: datetime) -> Counted:
-    """Count a verified event in its own transaction; see the module's docstring."""
-    for attempt in range(_SQLITE_RETRIES):
-        try:
-            with db.transaction() as session:
-                return _count(session, claim, now)
-        except IntegrityError:
-            # the same decision id and kind, counted by a concurrent request a moment ago
-            return Counted(False, f"this {claim.kind.value} was already counted")
-        except OperationalError as exc:
-            locked = db.engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
-            if not locked or attempt == _SQLITE_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    """Count a verified event in its own transaction; see the module's docstring.
+
+    Not tried again when SQLite stays locked: that is another process writing past the busy
+    timeout, and each try would keep this request, and every writer waiting for its turn,
+    that long again. The event URL is answered 503 and may be opened again."""
+    try:
+        with db.transaction() as session:
+            return _count(session, claim, now)
+    except IntegrityError:
+        # the same decision id and kind, counted by a concurrent request a moment ago
+        return Counted(False, f"this {claim.kind.value} was already counted")
 
 
 @dataclass(frozen=True)
