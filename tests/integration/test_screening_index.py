@@ -239,6 +239,9 @@ def test_a_failed_build_is_reported_and_tried_again(
     with db.sessions() as session:
         assert request_index(session) is first  # the previous index answers meanwhile
     wait_for(lambda: not state_of(db.engine).building, "the build ended")
+    with db.sessions() as session:
+        assert request_index(session) is first  # and no build begins again at once
+    assert not state_of(db.engine).building
     with (
         live_server(create_app(db)) as base,
         httpx.Client(base_url=base, timeout=10) as client,
@@ -250,9 +253,14 @@ def test_a_failed_build_is_reported_and_tried_again(
         assert body["screening"]["lists"] == [{"list": SLUG, "version": 1}]
 
         monkeypatch.setattr(index_module, "on_build", None)
-        with db.sessions() as session:
-            assert request_index(session) is first  # and asks for the build again
-        wait_for(lambda: not state_of(db.engine).building, "the build ended")
+
+        def rebuilt() -> bool:
+            with db.sessions() as session:
+                request_index(session)  # asks for the build again, once a while has passed
+            state = state_of(db.engine)
+            return state.builds == 2 and not state.building
+
+        wait_for(rebuilt, "the index built again")
         body = quick_health(client)
         assert body["status"] == "ok"
         assert body["screening"]["lists"] == [{"list": SLUG, "version": 2}]

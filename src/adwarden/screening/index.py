@@ -43,6 +43,10 @@ _KEEP_DATABASES = 4
 FIRST_BUILD_WAIT = 300.0  # seconds
 # How often a background build reads the entries again when a list changed while it read.
 _READ_ATTEMPTS = 3
+# After a background build failed, the next waits RETRY_FIRST, doubling with each failure
+# in a row up to RETRY_MAX: requests asking for it must not build it over and over.
+RETRY_FIRST = 1.0  # seconds
+RETRY_MAX = 60.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,8 @@ class _Database:
         self.last_seconds: float | None = None
         self.error: tuple[str, datetime] | None = None
         self.failure: Exception | None = None  # the background build's, for cold waiters
+        self.failures = 0  # background builds failed in a row
+        self.retry_at = 0.0  # time.monotonic() before which none begins again
 
 
 _cache: OrderedDict[Key, _Built] = OrderedDict()
@@ -181,9 +187,16 @@ def _cached(key: Key) -> _Built | None:
 
 
 def _build(
-    name: str, state: Signature, entries: list[CurrentEntry], keys: dict[str, int]
+    name: str,
+    state: Signature,
+    entries: list[CurrentEntry],
+    keys: dict[str, int],
+    *,
+    committed: bool,
 ) -> _Built:
-    """Build and keep the index of `state`, whose flight the caller holds."""
+    """Build and keep the index of `state`, whose flight the caller holds. Only a
+    `committed` state's index may answer requests whose own state has none yet: a state
+    read inside a transaction may never be committed."""
     with _lock:
         database = _database(name)
         database.building += 1
@@ -203,7 +216,8 @@ def _build(
         database.builds += 1
         database.last_seconds = built.at - started
         database.error = None
-        database.newest = built
+        if committed:
+            database.newest = built
         _cache[(name, state)] = built
         while len(_cache) > _KEEP:
             _cache.popitem(last=False)
@@ -249,7 +263,7 @@ def index_for(session: Session) -> ScreeningIndex:
             continue
         try:
             entries = list(current_entries(session))
-            return _build(name, state, entries, list_keys(session)).index
+            return _build(name, state, entries, list_keys(session), committed=False).index
         finally:
             _land(key)
 
@@ -313,6 +327,8 @@ def _build_later(database: _Database, engine: Engine) -> None:
     if database.builder:
         database.again = True
         return
+    if time.monotonic() < database.retry_at:
+        return
     database.builder = True
     database.again = False
     name = _name(engine)
@@ -331,9 +347,14 @@ def _builder(database: _Database, engine: Engine, name: str) -> None:
             failure = exc
         with _lock:
             database.failure = failure
-            database.error = (
-                (f"{type(failure).__name__}: {failure}", utcnow()) if failure is not None else None
-            )
+            if failure is None:
+                database.error = None
+                database.failures = 0
+            else:
+                database.error = (f"{type(failure).__name__}: {failure}", utcnow())
+                database.failures += 1
+                wait = min(RETRY_FIRST * 2 ** (database.failures - 1), RETRY_MAX)
+                database.retry_at = time.monotonic() + wait
             if database.again and failure is None:
                 database.again = False
                 continue  # a request saw a newer state while this one built
@@ -376,7 +397,7 @@ def _build_committed(database: _Database, engine: Engine, name: str) -> None:
                     return
             continue  # the other build failed: this one tries
         try:
-            _build(name, state, entries, keys)
+            _build(name, state, entries, keys, committed=True)
         finally:
             _land(key)
         return
