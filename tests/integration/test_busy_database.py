@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -50,7 +52,7 @@ LIMIT = engine_module.WRITE_WAIT + engine_module.POOL_TIMEOUT
 # What a busy answer may take past the wait it gave up on: the request around it
 MARGIN = 2.0  # seconds
 
-APPEALS = 4  # each filed, given a file, taken and answered: five writes
+APPEALS = 4  # each filed, given a file, taken and answered (four writes), then read
 EDITS = 4  # advertisers, each editing its running campaign EDIT_ROUNDS times
 EDIT_ROUNDS = 25
 SERVERS = 8  # ad requests, each counting every impression it is handed
@@ -90,10 +92,10 @@ class Recorder:
         self._lock = threading.Lock()
 
     def send(
-        self, client: httpx.Client, what: str, method: str, path: str, **kwargs: object
+        self, client: httpx.Client, what: str, method: str, path: str, **kwargs: Any
     ) -> httpx.Response:
         started = time.perf_counter()
-        response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        response = client.request(method, path, **kwargs)
         with self._lock:
             self.answers.append(Answer(what, response.status_code, time.perf_counter() - started))
         return response
@@ -163,7 +165,8 @@ def test_a_mixed_load_answers_no_500_and_waits_within_the_limit(db: Database) ->
             f"/api/v1/decisions/{decisions[i]}/appeals",
             json={"arguments": ["The post announced a raffle, not a token sale."]},
         )
-        assert filed.status_code == 201, filed.text
+        if filed.status_code != 201:
+            return  # recorded; the checks after the run name it
         appeal_id = filed.json()["id"]
         recorder.send(
             advertiser,
@@ -246,15 +249,15 @@ def test_a_mixed_load_answers_no_500_and_waits_within_the_limit(db: Database) ->
         edit_clients = made[2 * APPEALS : 2 * APPEALS + EDITS]
         serve_clients = made[2 * APPEALS + EDITS : -READERS]
         read_clients = made[-READERS:]
-        jobs: list[Callable[[], None]] = []
-        for i in range(APPEALS):
-            jobs.append(lambda i=i: appeal(i, appeal_clients[i], appeal_clients[APPEALS + i]))  # type: ignore[misc]
-        for i in range(EDITS):
-            jobs.append(lambda i=i: edit(i, edit_clients[i]))  # type: ignore[misc]
-        for i in range(SERVERS):
-            jobs.append(lambda i=i: serve(i, serve_clients[i]))  # type: ignore[misc]
-        for i in range(READERS):
-            jobs.append(lambda i=i: read(i, read_clients[i], edit_clients[i]))  # type: ignore[misc]
+        jobs: list[Callable[[], None]] = [
+            *(
+                partial(appeal, i, appeal_clients[i], appeal_clients[APPEALS + i])
+                for i in range(APPEALS)
+            ),
+            *(partial(edit, i, edit_clients[i]) for i in range(EDITS)),
+            *(partial(serve, i, serve_clients[i]) for i in range(SERVERS)),
+            *(partial(read, i, read_clients[i], edit_clients[i]) for i in range(READERS)),
+        ]
         for future in [pool.submit(job) for job in jobs]:
             future.result(timeout=300)
 
