@@ -146,8 +146,12 @@ def _live_api(
     """The app over real HTTP and a database with two tenants; tokens for both roles."""
     db = Database(fresh_database_url(request, engine, tmp_path_factory.mktemp(engine)))
     try:
-        own = make_tenant(db, "Own")
-        make_tenant(db, "Other")
+        # the tenants' policy is published, and so logged: signed with the run's key (this
+        # module-wide setup comes before any test's own settings)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("ADWARDEN_LOG_KEY", str(request.getfixturevalue("log_key")))
+            own = make_tenant(db, "Own")
+            make_tenant(db, "Other")
         tokens = {
             Role.admin: token_for(db, make_staff(db, Role.admin)),
             Role.advertiser: token_for(db, own.user_email),

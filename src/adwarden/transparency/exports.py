@@ -164,8 +164,9 @@ def _stream(
         yield _lines([columns], fmt).encode()
 
     def read(cursor: int, size: int) -> list[tuple[int, bytes]]:
-        # committed, not rolled back: a rollback drops the connection's prepared statements
-        with db.transaction() as session:
+        # committed, not rolled back: a rollback drops the connection's prepared statements;
+        # a reader, so on SQLite it waits for no writer's turn (it takes one if it writes)
+        with db.transaction(writes=False) as session:
             return fetch(session, cursor, size)
 
     def next_size(sent: int) -> int:
