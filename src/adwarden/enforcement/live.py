@@ -25,8 +25,8 @@ from adwarden.enforcement.models import Decision, ReviewTask
 from adwarden.enforcement.services import classifier_for, judge
 from adwarden.policy.models import PolicyVersion
 from adwarden.policy.services import current_version, policy_of
+from adwarden.policy.whatif import changed_levels, what_if
 from adwarden.policy.whatif import subjects as every_subject
-from adwarden.policy.whatif import what_if
 from adwarden.registry.models import (
     Account,
     Advertiser,
@@ -127,15 +127,18 @@ def _hit_subjects(session: Session, hit: ScreeningHit) -> set[tuple[SubjectLevel
 
 
 def _published_subjects(session: Session, version: PolicyVersion) -> set[tuple[SubjectLevel, int]]:
-    """Who a newly published version judges again: everyone under a first policy; after that
-    those whose outcome the what-if shows changing, every pending post, and every subject of
+    """Who a newly published version judges again: under a first policy, every subject at a
+    level it has clauses for; after that those whose outcome the what-if shows changing (it
+    reads only the levels where a clause changed), every pending post, and every subject of
     a decision in force (whose clause may no longer fire)."""
     previous = session.scalar(
         select(PolicyVersion).where(PolicyVersion.number == version.number - 1)
     )
     proposed = policy_of(version)
     if previous is None:
-        return {(s.level, s.subject_id) for s in every_subject(session, classifier_for(proposed))}
+        levels = changed_levels(None, proposed)
+        every = every_subject(session, classifier_for(proposed), levels)
+        return {(s.level, s.subject_id) for s in every}
     found = {(c.level, c.subject_id) for c in what_if(session, policy_of(previous), proposed)}
     pending = session.scalars(
         select(PromotedPost.id).where(PromotedPost.status == PromotedPostStatus.pending)

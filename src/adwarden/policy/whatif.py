@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,17 +42,38 @@ def _describe(firing: Firing | None) -> str:
     return f"{firing.outcome.value} under {firing.clause_id}" if firing else "nothing"
 
 
-def subjects(session: Session, classifier: RuleClassifier) -> Iterator[SubjectFacts]:
-    """Every subject the policy can act on, as its facts stand now."""
-    for advertiser_id in session.scalars(select(Advertiser.id).order_by(Advertiser.id)):
-        yield advertiser_facts(session, advertiser_id)
-    owned = select(Account.id).where(Account.advertiser_id.is_not(None)).order_by(Account.id)
-    for account_id in session.scalars(owned):
-        yield account_facts(session, account_id)
-    for campaign_id in session.scalars(select(Campaign.id).order_by(Campaign.id)):
-        yield campaign_facts(session, campaign_id)
-    for post_id in session.scalars(select(PromotedPost.id).order_by(PromotedPost.id)):
-        yield post_facts(session, post_id, classifier)
+ALL_LEVELS = frozenset(SubjectLevel)
+
+
+def subjects(
+    session: Session, classifier: RuleClassifier, levels: frozenset[SubjectLevel] = ALL_LEVELS
+) -> Iterator[SubjectFacts]:
+    """Every subject at `levels` the policy can act on, as its facts stand now."""
+    if SubjectLevel.advertiser in levels:
+        for advertiser_id in session.scalars(select(Advertiser.id).order_by(Advertiser.id)):
+            yield advertiser_facts(session, advertiser_id)
+    if SubjectLevel.account in levels:
+        owned = select(Account.id).where(Account.advertiser_id.is_not(None)).order_by(Account.id)
+        for account_id in session.scalars(owned):
+            yield account_facts(session, account_id)
+    if SubjectLevel.campaign in levels:
+        for campaign_id in session.scalars(select(Campaign.id).order_by(Campaign.id)):
+            yield campaign_facts(session, campaign_id)
+    if SubjectLevel.post in levels:
+        for post_id in session.scalars(select(PromotedPost.id).order_by(PromotedPost.id)):
+            yield post_facts(session, post_id, classifier)
+
+
+def changed_levels(current: Policy | None, proposed: Policy) -> frozenset[SubjectLevel]:
+    """The levels at which some clause differs between two versions (added, removed or
+    changed in any field, its classifiers included): only subjects there can fare otherwise."""
+
+    def at(policy: Policy | None, level: SubjectLevel) -> list[Any]:
+        if policy is None:
+            return []
+        return [loaded.clause.model_dump(mode="json") for loaded in policy.at_level(level)]
+
+    return frozenset(level for level in SubjectLevel if at(current, level) != at(proposed, level))
 
 
 def _classifier(*policies: Policy) -> RuleClassifier:
@@ -63,7 +85,7 @@ def _classifier(*policies: Policy) -> RuleClassifier:
 def what_if(session: Session, current: Policy, proposed: Policy) -> list[Change]:
     changes = []
     old_rules, new_rules = _classifier(current), _classifier(proposed)
-    for facts in subjects(session, old_rules):
+    for facts in subjects(session, old_rules, changed_levels(current, proposed)):
         if facts.level is SubjectLevel.post:
             # each policy classifies with its own rules: a new keyword is a change too
             after_facts = post_facts(session, facts.subject_id, new_rules)
