@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from test_cli import run
 
 from adwarden.domain.enums import CampaignStatus, ListFormat, ListKind, Role
-from adwarden.enforcement.models import Decision
+from adwarden.enforcement.models import Decision, ReviewTask
+from adwarden.enforcement.services import close_task
 from adwarden.policy.loader import policy_from_text
 from adwarden.policy.services import publish_policy
 from adwarden.screening.services import import_and_screen
-from adwarden.serving.inputs import CampaignIn
-from adwarden.serving.services import create_campaign, create_placement
+from adwarden.serving.engine import ServingEngine
+from adwarden.serving.inputs import CampaignIn, PromotedPostIn
+from adwarden.serving.services import create_campaign, create_placement, create_promoted_post
 from adwarden.store.base import utcnow
 from adwarden.store.engine import Database
 from support import (
@@ -382,3 +384,117 @@ def test_rereviews_come_due_as_the_clause_says(db: Database, tmp_path: Path) -> 
     [item] = json.loads(ran.stdout)["due"]
     assert item["decision"] == decision_id
     assert item["task"] is not None
+
+
+def test_a_kept_decision_is_not_asked_about_again_on_the_same_facts(
+    db: Database, tmp_path: Path
+) -> None:
+    tenant, decision_id = off_board(db, tmp_path, "Keepwell")
+    admin = make_staff(db, Role.admin)
+    default = DEFAULT_POLICY.read_text(encoding="utf-8")
+    withdrawn = default.replace(
+        "condition: size(hits.directive) > 0", "condition: size(hits.directive) > 1000"
+    )
+    publish(db, withdrawn, "3.1 suspended while it is rewritten.")
+    with api_client(db, admin) as staff:
+        [reconsider] = tasks(staff, level="advertiser", subject_id=tenant.advertiser_id)
+        kept = staff.post(
+            f"/api/v1/review-tasks/{reconsider['id']}/close",
+            json={"resolution": "The directive stands; 3.1 returns next week as it was."},
+        )
+        assert kept.status_code == 200, kept.text
+        # judged again (its industry changed), on the facts 3.1 reads unchanged: nothing reopens
+        changed = staff.patch(
+            f"/api/v1/advertisers/{tenant.advertiser_id}", json={"industry": "security software"}
+        )
+        assert changed.status_code == 200, changed.text
+        assert tasks(staff, level="advertiser", subject_id=tenant.advertiser_id) == []
+        assert staff.get(f"/api/v1/decisions/{decision_id}").json()["status"] == "active"
+
+
+def test_a_post_waits_while_any_clause_holds_it_and_runs_when_none_does(db: Database) -> None:
+    tenant = make_tenant(db, "Tokencraft")
+    with_extra_clauses(db)
+    campaign_id = running_campaign(db, tenant)
+    reviewer = make_staff(db)
+    new_post = f"/api/v1/campaigns/{campaign_id}/promoted-posts"
+    with api_client(db, tenant.user_email) as owner, api_client(db, reviewer) as staff:
+        # 5.1 rejects it at once; 5.3 asks a person as well
+        both = owner.post(
+            new_post, json={"account_id": tenant.account_id, "text": "Casino token sale tonight"}
+        ).json()
+        assert both["status"] == "rejected"
+        [rejection] = decisions(owner, level="post", subject_id=both["id"])
+        [held] = tasks(staff, level="post", subject_id=both["id"])
+        assert (rejection["clause_id"], held["clause_id"]) == ("5.1", "5.3")
+        # the rejection reversed: the post waits for the 5.3 reviewer, it does not run
+        reversed_ = staff.post(
+            f"/api/v1/decisions/{rejection['id']}/lift",
+            json={"reason": "Not a token sale: a board game night.", "reversed": True},
+        )
+        assert reversed_.status_code == 200, reversed_.text
+        assert owner.get(f"/api/v1/promoted-posts/{both['id']}").json()["status"] == "pending"
+        assert both["id"] not in served(owner)
+
+        # a post a task holds, edited so that the clause no longer fires: the stale task
+        # closes itself, saying why, and the post runs
+        waiting = owner.post(
+            new_post, json={"account_id": tenant.account_id, "text": "Casino lights at dusk"}
+        ).json()
+        [stale] = tasks(staff, level="post", subject_id=waiting["id"])
+        edited = owner.patch(
+            f"/api/v1/promoted-posts/{waiting['id']}", json={"text": "City lights at dusk"}
+        )
+        assert edited.json()["status"] == "active"
+        closed = staff.get("/api/v1/review-tasks", params={"status": "closed"}).json()["items"]
+        [gone] = [t for t in closed if t["id"] == stale["id"]]
+        assert "no longer applies" in gone["resolution"]
+        assert waiting["id"] in served(owner)
+
+        # an advertiser may give up on a post that waits
+        parked = owner.post(
+            new_post, json={"account_id": tenant.account_id, "text": "Casino quiz night"}
+        ).json()
+        withdrawn = owner.patch(
+            f"/api/v1/promoted-posts/{parked['id']}", json={"status": "withdrawn"}
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        assert withdrawn.json()["status"] == "withdrawn"
+
+
+def test_posts_made_before_any_policy_are_judged_by_the_first(db: Database) -> None:
+    tenant = make_tenant(db, "Earlybird", publish=False)
+    advertisers_only = DEFAULT_POLICY.read_text(encoding="utf-8")
+    advertisers_only = advertisers_only[: advertisers_only.index('  - id: "5.1"')]
+    publish(db, advertisers_only, "Advertiser clauses only, for now.")
+    with api_client(db, tenant.user_email) as owner:
+        post = owner.get(f"/api/v1/promoted-posts/{tenant.promoted_post_id}").json()
+        assert post["status"] == "active"
+
+
+def test_a_task_closed_inside_a_savepoint_reaches_the_ad_server_at_commit(db: Database) -> None:
+    tenant = make_tenant(db, "Savepoint")
+    with_extra_clauses(db)
+    campaign_id = running_campaign(db, tenant)
+    with db.transaction() as session:
+        post = create_promoted_post(
+            session,
+            SYSTEM,
+            campaign_id,
+            PromotedPostIn(account_id=tenant.account_id, text="Casino lights at night"),
+        )
+    engine = ServingEngine(db, background=False)
+    try:
+        assert post.id not in engine.snapshot().landing  # pending behind its 5.3 task
+        reviewer = staff_actor(db)
+        with db.transaction() as session:
+            task_id = session.scalars(
+                select(ReviewTask.id).where(ReviewTask.subject_id == post.id)
+            ).one()
+            with session.begin_nested():  # as the console's forms do
+                close_task(session, reviewer, task_id, REASON)
+            # released, not committed: the ad server has heard nothing yet
+            assert post.id not in engine.snapshot().landing
+        assert post.id in engine.snapshot().landing
+    finally:
+        engine.close()

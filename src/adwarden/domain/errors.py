@@ -28,3 +28,8 @@ class InvalidInputError(AdwardenError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnavailableError(AdwardenError):
+    """Not now, but soon: a part the request needs is not ready (the first screening index of
+    a process still building, say). Worth trying again; the web answers 503 with Retry-After."""

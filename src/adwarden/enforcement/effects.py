@@ -68,12 +68,9 @@ def apply_outcome(
         effects["campaigns"] = [_hold(get(session, Campaign, subject_id))]
     elif outcome is Outcome.reject_post:
         post = get(session, PromotedPost, subject_id)
-        # a post rejected while it waited to be judged runs if the rejection is lifted: the
-        # lifting is the judgement it waited for
-        before = (
-            PromotedPostStatus.active if post.status is PromotedPostStatus.pending else post.status
-        )
-        effects["posts"] = [{"id": post.id, "status": before.value}]
+        # a post rejected while it waited goes back to waiting when the rejection is lifted,
+        # and is judged again then (enforcement/live.py): another clause may still hold it
+        effects["posts"] = [{"id": post.id, "status": post.status.value}]
         post.status = PromotedPostStatus.rejected
     bump(session, advertiser_id)
     return effects

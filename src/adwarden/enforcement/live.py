@@ -22,18 +22,16 @@ from sqlalchemy.orm import Session, UOWTransaction
 from adwarden.domain.actors import Actor, Source
 from adwarden.domain.enums import DecisionStatus, PromotedPostStatus, SubjectLevel, TaskStatus
 from adwarden.enforcement.models import Decision, ReviewTask
-from adwarden.enforcement.services import classifier_for, judge
+from adwarden.enforcement.services import judge
 from adwarden.policy.models import PolicyVersion
 from adwarden.policy.services import current_version, policy_of
 from adwarden.policy.whatif import changed_levels, what_if
-from adwarden.policy.whatif import subjects as every_subject
 from adwarden.registry.models import (
     Account,
     Advertiser,
     AdvertiserName,
     AdvertiserPerson,
     Person,
-    PersonName,
 )
 from adwarden.screening.models import ScreeningHit
 from adwarden.serving.models import Campaign, PromotedPost
@@ -53,7 +51,6 @@ _READ: dict[type[Any], tuple[str, ...]] = {
     AdvertiserName: ("name", "advertiser_id"),
     AdvertiserPerson: ("advertiser_id", "person_id", "role"),
     Person: ("name", "country"),
-    PersonName: ("name", "person_id"),
     Account: ("handle", "display_name", "advertiser_id", "opened_at"),
     Campaign: ("name", "keywords", "countries", "advertiser_id"),
     PromotedPost: ("text", "landing_url", "account_id", "campaign_id"),
@@ -76,6 +73,13 @@ def _changed(obj: Any, names: Iterable[str]) -> list[str]:
     return [name for name in names if state.attrs[name].history.has_changes()]
 
 
+def _back_to_waiting(obj: Any) -> bool:
+    """A post set pending again (its rejection lifted, say) waits to be judged."""
+    if not isinstance(obj, PromotedPost):
+        return False
+    return PromotedPostStatus.pending in inspect(obj).attrs["status"].history.added
+
+
 @event.listens_for(Session, "before_flush")
 def _note(session: Session, _context: UOWTransaction, _instances: object) -> None:
     marks: list[Mark] = session.info.setdefault(_MARKS, [])
@@ -87,7 +91,7 @@ def _note(session: Session, _context: UOWTransaction, _instances: object) -> Non
         if not names:
             continue
         changed = _changed(obj, names)
-        if changed:
+        if changed or _back_to_waiting(obj):
             wide = any((type(obj), name) in _WIDE for name in changed)
             marks.append(("wide" if wide else "changed", obj))
     if not marks:
@@ -136,10 +140,9 @@ def _published_subjects(session: Session, version: PolicyVersion) -> set[tuple[S
     )
     proposed = policy_of(version)
     if previous is None:
-        levels = changed_levels(None, proposed)
-        every = every_subject(session, classifier_for(proposed), levels)
-        return {(s.level, s.subject_id) for s in every}
-    found = {(c.level, c.subject_id) for c in what_if(session, policy_of(previous), proposed)}
+        found = _every_subject(session, changed_levels(None, proposed))
+    else:
+        found = {(c.level, c.subject_id) for c in what_if(session, policy_of(previous), proposed)}
     pending = session.scalars(
         select(PromotedPost.id).where(PromotedPost.status == PromotedPostStatus.pending)
     )
@@ -149,6 +152,19 @@ def _published_subjects(session: Session, version: PolicyVersion) -> set[tuple[S
     )
     found |= {(level, subject_id) for level, subject_id in in_force}
     return found
+
+
+def _every_subject(
+    session: Session, levels: frozenset[SubjectLevel]
+) -> set[tuple[SubjectLevel, int]]:
+    """Every subject at `levels`, as the what-if counts them (owned accounts only)."""
+    queries = {
+        SubjectLevel.advertiser: select(Advertiser.id),
+        SubjectLevel.account: select(Account.id).where(Account.advertiser_id.is_not(None)),
+        SubjectLevel.campaign: select(Campaign.id),
+        SubjectLevel.post: select(PromotedPost.id),
+    }
+    return {(level, i) for level in levels for i in session.scalars(queries[level])}
 
 
 def _subjects(session: Session, how: str, obj: Any) -> set[tuple[SubjectLevel, int]]:
@@ -163,9 +179,8 @@ def _subjects(session: Session, how: str, obj: Any) -> set[tuple[SubjectLevel, i
         return found | _advertiser_wide(session, obj.id) if how == "wide" else found
     if isinstance(obj, AdvertiserName | AdvertiserPerson):
         return {(SubjectLevel.advertiser, obj.advertiser_id)}
-    if isinstance(obj, Person | PersonName):
-        person_id = obj.id if isinstance(obj, Person) else obj.person_id
-        return {(SubjectLevel.advertiser, i) for i in _advertisers_of_person(session, person_id)}
+    if isinstance(obj, Person):
+        return {(SubjectLevel.advertiser, i) for i in _advertisers_of_person(session, obj.id)}
     if isinstance(obj, Account):
         if obj.advertiser_id is None:
             return set()
@@ -207,7 +222,8 @@ def judge_changes(session: Session) -> int:
                 return judged  # nothing to judge by: pending posts wait for a policy
             subjects: set[tuple[SubjectLevel, int]] = set()
             for how, obj in marks:
-                subjects |= _subjects(session, how, obj)
+                if inspect(obj).persistent:
+                    subjects |= _subjects(session, how, obj)
             for level, subject_id in sorted(subjects, key=lambda s: (_ORDER[s[0]], s[1])):
                 judge(session, JUDGE, level, subject_id)
                 judged += 1
@@ -224,7 +240,10 @@ def _judge_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(_MARKS, None)
+    # a savepoint rolled back: what the transaction changed before it is still to be judged
+    # (records made inside it are no longer persistent, and are passed over)
+    if not session.in_nested_transaction():
+        session.info.pop(_MARKS, None)
 
 
 def _backlog(session: Session) -> health.Reading:

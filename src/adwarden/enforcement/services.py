@@ -44,6 +44,7 @@ from adwarden.policy.subjects import (
     advertiser_facts,
     campaign_facts,
     post_facts,
+    value_words,
 )
 from adwarden.registry.models import Account, Advertiser
 from adwarden.serving.eligibility import bump
@@ -72,6 +73,10 @@ def subject_facts(
     return post_facts(session, subject_id, classifier_for(policy))
 
 
+def _owned(session: Session, account_id: int) -> bool:
+    return get(session, Account, account_id).advertiser_id is not None
+
+
 def advertiser_of(session: Session, level: SubjectLevel, subject_id: int) -> int:
     if level is SubjectLevel.advertiser:
         return subject_id
@@ -93,20 +98,12 @@ def published(session: Session) -> tuple[PolicyVersion, Policy]:
     return version, policy_of(version)
 
 
-def _value_words(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return ", ".join(f"“{item}”" for item in value) if value else "none"
-    return f"“{value}”" if isinstance(value, str) else str(value)
-
-
 def _fact_words(name: str, value: Any) -> list[str]:
     """A fact as a reader takes it in: maps such as `hits` only by their non-empty keys."""
     if isinstance(value, dict):
-        named = [f"{name}.{key} is {_value_words(v)}" for key, v in value.items() if v]
+        named = [f"{name}.{key} is {value_words(v)}" for key, v in value.items() if v]
         return named or [f"{name} is empty"]
-    return [f"{name} is {_value_words(value)}"]
+    return [f"{name} is {value_words(value)}"]
 
 
 def summarise(subject: SubjectFacts, firing: Firing) -> str:
@@ -214,10 +211,7 @@ def _decide(
     )
     send_notice(session, actor, decision, clause)
     if task is not None:
-        task.status = TaskStatus.decided
-        task.resolved_by = actor.user_id
-        task.resolution = f"decision {decision.id}"
-        record(session, actor, "review_task", "decide", task.id, reason=f"decision {decision.id}")
+        _resolve(session, actor, task, TaskStatus.decided, f"decision {decision.id}")
     return decision
 
 
@@ -232,6 +226,7 @@ def _same_facts_settled(session: Session, subject: SubjectFacts, firing: Firing)
             ReviewTask.clause_id == firing.clause_id,
             ReviewTask.kind == TaskKind.apply,
             ReviewTask.status != TaskStatus.open,
+            ReviewTask.resolved_by.is_not(None),  # a person's answer, not a stale task closed
         )
     )
     # ended by a person (reversed, or lifted: superseded by no later decision)
@@ -258,7 +253,7 @@ def _open_task(
     facts: dict[str, Any],
     evidence: list[dict[str, Any]],
     kind: TaskKind = TaskKind.apply,
-    decision_id: int | None = None,
+    decision: Decision | None = None,
     why: str,
 ) -> ReviewTask:
     existing = session.scalars(
@@ -276,7 +271,12 @@ def _open_task(
         level=subject.level,
         subject_id=subject.subject_id,
         subject_label=subject.label[:300],
-        advertiser_id=advertiser_of(session, subject.level, subject.subject_id),
+        # a decision's own advertiser: an account may have lost its owner since
+        advertiser_id=(
+            decision.advertiser_id
+            if decision is not None
+            else advertiser_of(session, subject.level, subject.subject_id)
+        ),
         clause_id=clause_id,
         outcome=outcome,
         policy_version_id=version.id,
@@ -284,7 +284,7 @@ def _open_task(
         evidence=evidence,
         status=TaskStatus.open,
         kind=kind,
-        decision_id=decision_id,
+        decision_id=decision.id if decision is not None else None,
     )
     record_created(session, actor, "review_task", task, reason=why)
     return task
@@ -307,12 +307,68 @@ def open_review(
         subject,
         clause_id=decision.clause_id,
         outcome=decision.outcome,
-        facts=subject.facts,
+        facts=_read_by(decision, subject),
         evidence=decision.evidence,
         kind=kind,
-        decision_id=decision.id,
+        decision=decision,
         why=why,
     )
+
+
+def _read_by(decision: Decision, subject: SubjectFacts) -> dict[str, Any]:
+    """The facts `decision`'s clause read, as they stand now."""
+    return {name: subject.facts.get(name) for name in decision.facts}
+
+
+def _reconsidered(session: Session, decision: Decision, subject: SubjectFacts) -> bool:
+    """Whether a reviewer already kept `decision` on exactly the facts its clause reads."""
+    kept = session.scalars(
+        select(ReviewTask.facts).where(
+            ReviewTask.decision_id == decision.id,
+            ReviewTask.kind == TaskKind.reconsider,
+            ReviewTask.status != TaskStatus.open,
+            ReviewTask.resolved_by.is_not(None),
+        )
+    )
+    now = _read_by(decision, subject)
+    return any(facts == now for facts in kept)
+
+
+def _close_stale_tasks(
+    session: Session,
+    actor: Actor,
+    version: PolicyVersion,
+    subject: SubjectFacts,
+    fired: set[str],
+) -> None:
+    """An open task to apply a clause that no longer fires (the facts or the policy changed)
+    asks for nothing a reviewer could do: `decide` would refuse the clause. It is closed, and
+    says why; a post it held may then run."""
+    for task in session.scalars(
+        select(ReviewTask).where(
+            ReviewTask.level == subject.level,
+            ReviewTask.subject_id == subject.subject_id,
+            ReviewTask.kind == TaskKind.apply,
+            ReviewTask.status == TaskStatus.open,
+        )
+    ):
+        if task.clause_id in fired:
+            continue
+        resolution = (
+            f"clause {task.clause_id} no longer applies to {subject.label} under policy "
+            f"v{version.number}: the facts or the policy changed before anyone decided"
+        )
+        _resolve(session, actor, task, TaskStatus.closed, resolution)
+
+
+def _resolve(
+    session: Session, actor: Actor, task: ReviewTask, status: TaskStatus, resolution: str
+) -> None:
+    verb = "decide" if status is TaskStatus.decided else "close"
+    record(session, actor, "review_task", verb, task.id, reason=resolution)
+    task.status = status
+    task.resolved_by = actor.user_id
+    task.resolution = resolution
 
 
 @dataclass(frozen=True)
@@ -360,8 +416,8 @@ def judge(session: Session, actor: Actor, level: SubjectLevel, subject_id: int) 
     stops it. With no policy published, nothing is judged and pending posts wait.
     """
     version = current_version(session)
-    if version is None:
-        return Judgement(None, [])
+    if version is None or (level is SubjectLevel.account and not _owned(session, subject_id)):
+        return Judgement(None, [])  # an account no one owns has no ads to restrict
     policy = policy_of(version)
     subject = subject_facts(session, policy, level, subject_id)
     verdict = evaluate(policy, subject)
@@ -401,12 +457,13 @@ def judge(session: Session, actor: Actor, level: SubjectLevel, subject_id: int) 
             )
     fired = {firing.clause_id for firing in verdict.fired}
     for decision in in_force:
-        if decision.clause_id not in fired:
+        if decision.clause_id not in fired and not _reconsidered(session, decision, subject):
             why = (
                 f"clause {decision.clause_id} of policy v{version.number} no longer applies "
                 f"to {subject.label}: lift decision {decision.id} or say why it stands"
             )
             acted.append(open_review(session, actor, decision, TaskKind.reconsider, why))
+    _close_stale_tasks(session, actor, version, subject, fired)
     if level is SubjectLevel.post:
         _settle_post(session, actor, subject_id)
     return Judgement(verdict, acted)
@@ -507,10 +564,8 @@ def lift(
             ReviewTask.decision_id == decision.id, ReviewTask.status == TaskStatus.open
         )
     ):
-        task.status = TaskStatus.decided
-        task.resolved_by = actor.user_id
-        task.resolution = f"decision {decision.id} {status.value}: {reason.strip()}"
-        record(session, actor, "review_task", "decide", task.id, reason=task.resolution)
+        resolution = f"decision {decision.id} {status.value}: {reason.strip()}"
+        _resolve(session, actor, task, TaskStatus.decided, resolution)
     return decision
 
 
@@ -527,10 +582,7 @@ def close_task(session: Session, actor: Actor, task_id: int, resolution: str) ->
     task = get(session, ReviewTask, task_id)
     if task.status is not TaskStatus.open:
         raise ConflictError(f"review task {task.id} is already {task.status.value}")
-    record(session, actor, "review_task", "close", task.id, reason=resolution.strip())
-    task.status = TaskStatus.closed
-    task.resolved_by = actor.user_id
-    task.resolution = resolution.strip()
+    _resolve(session, actor, task, TaskStatus.closed, resolution.strip())
     return task
 
 

@@ -150,17 +150,20 @@ def advertiser_facts(session: Session, advertiser_id: int) -> SubjectFacts:
     return SubjectFacts(SubjectLevel.advertiser, advertiser.id, advertiser.name, facts, evidence)
 
 
+def value_words(value: Any) -> str:
+    """A fact's value as a reader takes it in: words quoted, lists as quoted items."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(f"“{item}”" for item in value) if value else "none"
+    return f"“{value}”" if isinstance(value, str) else str(value)
+
+
 def _as_recorded(whose: str, facts: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """Facts that are the record itself (a campaign's keywords, an account's name): their
     evidence is the record as the advertiser or staff entered it, quoted."""
-
-    def words(value: Any) -> str:
-        if isinstance(value, list):
-            return ", ".join(f"“{item}”" for item in value) or "none"
-        return f"“{value}”" if isinstance(value, str) else str(value)
-
     return {
-        name: [{"description": f"{whose} {name} as recorded: {words(facts[name])}"}]
+        name: [{"description": f"{whose} {name} as recorded: {value_words(facts[name])}"}]
         for name in names
     }
 

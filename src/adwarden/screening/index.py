@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from adwarden.domain.errors import UnavailableError
 from adwarden.lists.models import ListVersion, WatchList
 from adwarden.lists.services import CurrentEntry, current_entries
 from adwarden.screening.matcher import IndexedEntry, Matcher
@@ -39,8 +40,10 @@ _KEEP = 4
 # A process may be asked about a few databases (tests make one per test); each keeps its
 # newest index to answer with while the next one builds.
 _KEEP_DATABASES = 4
-# A request waits this long at most for a cold process's first index.
-FIRST_BUILD_WAIT = 300.0  # seconds
+# A request waits this long at most for a cold process's first index, then answers 503 with
+# Retry-After: long enough for every list this project reads (seconds), short enough that a
+# burst of cold requests does not hold the request threads for minutes.
+FIRST_BUILD_WAIT = 60.0  # seconds
 # How often a background build reads the entries again when a list changed while it read.
 _READ_ATTEMPTS = 3
 # After a background build failed, the next waits RETRY_FIRST, doubling with each failure
@@ -314,12 +317,17 @@ def _wait_first(database: _Database, engine: Engine) -> None:
         if not _changed.wait_for(
             lambda: database.newest is not None or not database.builder, FIRST_BUILD_WAIT
         ):
-            raise TimeoutError(f"the screening index was not built within {FIRST_BUILD_WAIT} s")
+            raise UnavailableError(
+                f"the screening index is still being built (waited {FIRST_BUILD_WAIT:g} s); "
+                "try again in a moment"
+            )
     finally:
         database.waiting -= 1
     if database.newest is None:
         failure = database.failure
-        raise RuntimeError("the screening index could not be built") from failure
+        raise UnavailableError(
+            "the screening index could not be built; it is tried again shortly"
+        ) from failure
 
 
 def _build_later(database: _Database, engine: Engine) -> None:

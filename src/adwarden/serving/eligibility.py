@@ -68,13 +68,28 @@ def on_change(listener: Callable[[Change], None]) -> Callable[[], None]:
     return lambda: _listeners.remove(listener)
 
 
+_SAVEPOINT_UNDONE = "adwarden.eligibility_savepoint_undone"
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    for change in session.info.pop(_CHANGES, []):
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed until the transaction is
+    changes = session.info.pop(_CHANGES, [])
+    if session.info.pop(_SAVEPOINT_UNDONE, False):
+        # a savepoint's bump was undone, so a later bump may have reused its version for
+        # another advertiser: the listeners cannot tell whose, and reload everything
+        changes = [Change(change.version, None) for change in changes]
+    for change in changes:
         for listener in list(_listeners):
             listener(change)
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
+    if session.in_nested_transaction():
+        if session.info.get(_CHANGES):
+            session.info[_SAVEPOINT_UNDONE] = True
+        return
     session.info.pop(_CHANGES, None)
+    session.info.pop(_SAVEPOINT_UNDONE, None)

@@ -149,7 +149,9 @@ def update_promoted_post(
     content = {
         name for name in values.keys() & _JUDGED_CONTENT if getattr(post, name) != values[name]
     }
-    if post.status is PromotedPostStatus.pending and "status" in values:
+    if post.status is PromotedPostStatus.pending and values.get("status") is (
+        PromotedPostStatus.active
+    ):
         raise ConflictError(
             f"promoted post {post.id} is waiting to be judged under the policy; "
             "it runs once nothing in the policy stops it"

@@ -28,6 +28,7 @@ from sqlalchemy.orm import InstanceState, Session, UOWTransaction
 
 from adwarden.appeals.models import Appeal
 from adwarden.domain.enums import AppealStatus
+from adwarden.enforcement.live import judge_changes
 from adwarden.enforcement.models import Decision
 from adwarden.policy.models import PolicyVersion
 from adwarden.transparency.backfill import earlier_appeals
@@ -120,6 +121,9 @@ def _policy_number(session: Session, version_id: int) -> int:
 
 @event.listens_for(Session, "before_commit")
 def _publish(session: Session) -> None:
+    # the judge's decisions first, whatever order the listeners were installed in: they are
+    # published in this transaction too
+    judge_changes(session)
     session.flush()  # what is still pending is collected by the flush
     pending: _Pending | None = session.info.pop(_PENDING, None)
     if pending is None:
@@ -185,4 +189,7 @@ def _appeal_items(session: Session, pending: _Pending) -> list[Item]:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    # a savepoint rolled back leaves the transaction's earlier records to publish; its own
+    # are no longer alive, and `_alive` leaves them out
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)

@@ -17,7 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adwarden import settings
 from adwarden.auth.services import user_for_session
-from adwarden.domain.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from adwarden.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnavailableError,
+)
 from adwarden.store.engine import DatabaseBusyError, is_busy
 from adwarden.transparency.keys import LogKeyError
 from adwarden.web.views import SignInRequiredError, WrongRoleError, error_page, sign_in_redirect
@@ -83,6 +89,10 @@ def install(app: FastAPI) -> None:
         # nothing may be published unlogged: say so, rather than fail without a word
         return _answer(request, status.HTTP_503_SERVICE_UNAVAILABLE, str(exc))
 
+    @app.exception_handler(UnavailableError)
+    async def _unavailable(request: Request, exc: UnavailableError) -> Response:
+        return busy_answer(request, str(exc))
+
     async def _busy(request: Request, exc: Exception) -> Response:
         if not is_busy(exc):
             raise exc  # any other database failure is the plain 500 it was
@@ -106,15 +116,15 @@ RETRY_AFTER = 2  # seconds
 BUSY = "The database is busy; please try again in a moment."
 
 
-def busy_answer(request: Request) -> Response:
+def busy_answer(request: Request, message: str = BUSY) -> Response:
     """503 with Retry-After. A page says so without the signed-in nav: finding who is signed
     in would need the database that is too busy."""
     headers = {"Retry-After": str(RETRY_AFTER)}
     if _is_page(request):
-        response = error_page(request, None, status.HTTP_503_SERVICE_UNAVAILABLE, BUSY)
+        response = error_page(request, None, status.HTTP_503_SERVICE_UNAVAILABLE, message)
         response.headers.update(headers)
         return response
-    return JSONResponse({"detail": BUSY}, status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
+    return JSONResponse({"detail": message}, status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
 
 
 def _is_page(request: Request) -> bool:
