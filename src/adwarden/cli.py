@@ -520,8 +520,15 @@ def screen_batch_command(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="processes to screen with")] = os.cpu_count()
     or 1,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="exit 1 if any row could not be screened")
+    ] = False,
 ) -> None:
-    """Screen every row of a CSV file; one JSON line per row, in input order."""
+    """Screen every row of a CSV file; one JSON line per row, in input order.
+
+    A row without an id or a name is written as {"id", "error"}; a country or
+    date that cannot be read is left out and named under "warnings".
+    """
     with _opened() as database:
         rows = read_batch(input_path)
         index = _screening_index(database)
@@ -552,11 +559,19 @@ def screen_batch_command(
             workers=workers,
             progress=lambda done: progress.advance(task, done),
         )
-        matched = 0
+        matched = warned = failed = 0
         for result in results:
-            matched += bool(result["matches"])
+            matched += bool(result.get("matches"))
+            warned += len(result.get("warnings", ()))
+            failed += "error" in result
             handle.write(json.dumps(result, ensure_ascii=False) + "\n")
-    typer.echo(f"{len(rows)} rows screened, {matched} with matches, written to {output}", err=True)
+    typer.echo(
+        f"{len(rows)} rows: {matched} with matches, {warned} warnings, "
+        f"{failed} errors (not screened); written to {output}",
+        err=True,
+    )
+    if strict and failed:
+        raise typer.Exit(code=1)
 
 
 @screen.command("pairs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import run
@@ -101,15 +102,89 @@ def test_batch_writes_one_line_per_row_in_order(screening_db: str, tmp_path: Pat
     assert lists == {"dhs-bod-17-01"}
 
 
-def test_batch_names_a_bad_row_and_an_unknown_list(screening_db: str, tmp_path: Path) -> None:
-    source = tmp_path / "in.csv"
-    source.write_text("id,name,type\nb1,Someone,person\nb2,Something,spaceship\n", encoding="utf-8")
+MESSY = (
+    "id,name,type,country,birth_date\n"
+    "m1,Yevgeny Prigozhin,person,Russia,1961-6-1\n"
+    "m2,Yevgeny Prigozhin,person,Россия,1.6.1961\n"
+    "m3,Harbour Bakery,organization,United Arab Emirates,1969/07/16\n"
+    "m4,Kaspersky Lab,organization,Vereinigte Arabische Emirate,1974-01-32\n"
+    "m5,,person,GB,1969\n"
+    "m6,Someone,spaceship,Narnia,soon\n"
+    "m7,Evgeniy Prigozhin,person,ru,1961-06\n"
+)
+
+
+def _check_messy(lines: list[dict[str, Any]], suffix: str = "") -> None:
+    ids = ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
+    assert [line["id"] for line in lines] == [i + suffix for i in ids]
+    # good rows keep exactly their old shape; loose dates and country names are read
+    for line in (lines[0], lines[1], lines[6]):
+        assert set(line) == {"id", "matches"}
+        best = line["matches"][0]
+        assert set(best) == {"list", "entry_id", "name", "score", "explanation"}
+        assert best["entry_id"] == "21171"
+        assert "country RU on both" in best["explanation"]
+    assert "date of birth 1961-06-01 on both" in lines[0]["matches"][0]["explanation"]
+    assert "date of birth 1961-06-01 on both" in lines[1]["matches"][0]["explanation"]
+    assert "born 1961 on both" in lines[6]["matches"][0]["explanation"]
+    assert lines[2] == {"id": "m3" + suffix, "matches": []}
+    # an impossible date is left out, the row is still screened, with the country it names
+    assert lines[3]["warnings"] == ["birth_date '1974-01-32' is not a real date; left out"]
+    assert lines[3]["matches"][0]["list"] == "dhs-bod-17-01"
+    assert "country differs: AE vs RU" in lines[3]["matches"][0]["explanation"]
+    assert "date of birth" not in lines[3]["matches"][0]["explanation"]
+    assert lines[4] == {"id": "m5" + suffix, "error": "line 6: name is empty"}
+    assert set(lines[5]) == {"id", "matches", "warnings"}
+    assert [w.split(" ")[:2] for w in lines[5]["warnings"]] == [
+        ["type", "'spaceship'"],
+        ["country", "'Narnia'"],
+        ["birth_date", "'soon'"],
+    ]
+
+
+def test_batch_screens_messy_rows_and_goes_on(screening_db: str, tmp_path: Path) -> None:
+    source = tmp_path / "messy.csv"
+    source.write_text(MESSY, encoding="utf-8")
     output = tmp_path / "out.jsonl"
     done = run("--db", screening_db, "screen", "batch", str(source), "--output", str(output))
-    assert done.returncode == 2
-    assert f"{source}:3: type 'spaceship'" in done.stderr
-    assert not output.exists()
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    _check_messy(lines)
+    assert done.stderr.strip().endswith(
+        f"7 rows: 4 with matches, 4 warnings, 1 errors (not screened); written to {output}"
+    )
 
+
+def test_batch_strict_exits_1_after_writing_every_line_from_workers(
+    screening_db: str, tmp_path: Path
+) -> None:
+    # enough rows that the batch runs in forked workers
+    head, *rows = MESSY.splitlines()
+    copies = 150
+    body = [f"{row.replace(',', f'-{n},', 1)}" for n in range(copies) for row in rows]
+    source = tmp_path / "big.csv"
+    source.write_text("\n".join([head, *body]) + "\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    done = run(
+        "--db", screening_db, "screen", "batch", str(source), "--output", str(output),
+        "--workers", "2", "--strict",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 7 * copies
+    for n in range(copies):
+        block = lines[7 * n : 7 * n + 7]
+        block[4]["error"] = block[4]["error"].replace(f"line {7 * n + 6}:", "line 6:")
+        _check_messy(block, f"-{n}")
+    assert f"{7 * copies} rows: {4 * copies} with matches, {4 * copies} warnings, " in done.stderr
+    assert f"{copies} errors (not screened)" in done.stderr
+
+
+def test_batch_refuses_a_file_without_a_column_or_an_unknown_list(
+    screening_db: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    output = tmp_path / "out.jsonl"
     missing = tmp_path / "missing.csv"
     missing.write_text("id,type\nc1,person\n", encoding="utf-8")
     done = run("--db", screening_db, "screen", "batch", str(missing), "--output", str(output))

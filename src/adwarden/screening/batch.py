@@ -9,11 +9,14 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from rigour.territories import lookup_territory
 
 from adwarden.domain.enums import EntityType
 from adwarden.domain.errors import InvalidInputError
@@ -49,8 +52,12 @@ def entity_type(value: str, where: str) -> EntityType:
 
 @dataclass(frozen=True)
 class BatchRow:
+    """A row to screen, or (with `error` set and no query) one that cannot be screened."""
+
     id: str
-    query: Query
+    query: Query | None
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
 
 
 def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -80,39 +87,87 @@ def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, 
 
 
 def read_batch(path: Path) -> list[BatchRow]:
-    """Rows of `id,name,type[,country][,birth_date]`; other columns are ignored."""
+    """Rows of `id,name,type[,country][,birth_date]`; other columns are ignored.
+
+    Only a file that cannot be read as a whole raises. A row without an id or a
+    name becomes an error row; a type, country or date that cannot be read is
+    left out of the query with a warning, and the row is screened without it.
+    """
     rows: list[BatchRow] = []
     for line, row in _rows(path, ("id", "name", "type")):
-        where = f"{path}:{line}"
         if not row["id"] or not row["name"]:
-            raise InvalidInputError(f"{where}: id and name must not be empty", "input")
-        country = row.get("country") or None
-        if country is not None and (len(country) != 2 or not country.isalpha()):
-            raise InvalidInputError(
-                f"{where}: country {country!r} is not an ISO 3166 code", "country"
+            empty = " and ".join(key for key in ("id", "name") if not row[key])
+            rows.append(BatchRow(row["id"], None, error=f"line {line}: {empty} is empty"))
+            continue
+        warnings: list[str] = []
+        kind = _TYPES.get(row["type"].lower())
+        if kind is None:
+            warnings.append(
+                f"type {row['type']!r} is not person or organization; screened as either"
             )
-        birth = row.get("birth_date") or None
-        if birth is not None:
-            _check_date(birth, where)
-        kind = entity_type(row["type"], where)
-        rows.append(
-            BatchRow(row["id"], Query(row["name"], kind, country and country.upper(), birth))
-        )
+            kind = EntityType.unknown
+        country = None
+        if written := row.get("country"):
+            country = country_code(written)
+            if country is None:
+                warnings.append(f"country {written!r} is not a known country; left out")
+        birth = None
+        if written := row.get("birth_date"):
+            birth, note = birth_date(written)
+            if note:
+                warnings.append(note)
+        rows.append(BatchRow(row["id"], Query(row["name"], kind, country, birth), tuple(warnings)))
     return rows
 
 
-def _check_date(value: str, where: str) -> None:
+def country_code(value: str) -> str | None:
+    """ISO 3166 alpha-2 (upper case) for a code or a country's name in any language.
+
+    Regions (Crimea) and blocs (EU) are not countries a person belongs to; a
+    part of a country (England) stands for the country.
+    """
+    territory = lookup_territory(value.strip())
+    if territory is None or territory.ftm_country is None:
+        return None
+    code = territory.ftm_country
+    if len(code) != 2 or territory.region == "Supranational":
+        return None
+    return code.upper()
+
+
+# 1969-7-16, 1969/07/16, 1969.7.16, 1969-07, 1969
+_YEAR_FIRST = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
+# 16.7.1969, 16-07-1969, 16/7/1969 (or 7/16/1969 where the numbers tell)
+_YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD or DD.MM.YYYY"
+
+
+def birth_date(value: str) -> tuple[str | None, str | None]:
+    """The date as precise as it is written (YYYY, YYYY-MM or YYYY-MM-DD), and a warning.
+
+    A value that is not a date gives no date and says so. `3/4/1969` could be
+    either month first or day first; only its year is kept, with a warning.
+    """
+    value = value.strip()
+    month: int | None
+    day: int | None
+    if found := _YEAR_FIRST.fullmatch(value):
+        year, month, day = (int(part) if part else None for part in found.groups())
+    elif found := _YEAR_LAST.fullmatch(value):
+        day, month, year = int(found[1]), int(found[3]), int(found[4])
+        if found[2] == "/" and day != month and day <= 12 and month <= 12:
+            return f"{year:04d}", f"birth_date {value!r} could be day or month first; year kept"
+        if found[2] == "/" and month > 12 >= day:
+            day, month = month, day
+    else:
+        return None, f"birth_date {value!r} is not a date ({_DATE_FORMS}); left out"
+    assert year is not None
     try:
-        if len(value) == 4:
-            int(value)
-        elif len(value) == 7:
-            date.fromisoformat(value + "-01")
-        else:
-            date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInputError(
-            f"{where}: birth_date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD", "birth_date"
-        ) from error
+        date(year, month or 1, day or 1)
+    except ValueError:
+        return None, f"birth_date {value!r} is not a real date; left out"
+    parts = [f"{year:04d}"] + [f"{part:02d}" for part in (month, day) if part is not None]
+    return "-".join(parts), None
 
 
 def match_record(match: Match) -> dict[str, Any]:
@@ -132,13 +187,21 @@ _job: tuple[Matcher, float, frozenset[str] | None] | None = None
 def _screen_chunk(chunk: list[BatchRow]) -> list[dict[str, Any]]:
     assert _job is not None
     matcher, threshold, lists = _job
-    return [
-        {
-            "id": row.id,
-            "matches": [match_record(m) for m in matcher.match(row.query, threshold, lists)],
-        }
-        for row in chunk
-    ]
+    return [_screen_row(matcher, row, threshold, lists) for row in chunk]
+
+
+def _screen_row(
+    matcher: Matcher, row: BatchRow, threshold: float, lists: frozenset[str] | None
+) -> dict[str, Any]:
+    if row.query is None:
+        return {"id": row.id, "error": row.error}
+    result: dict[str, Any] = {
+        "id": row.id,
+        "matches": [match_record(m) for m in matcher.match(row.query, threshold, lists)],
+    }
+    if row.warnings:
+        result["warnings"] = list(row.warnings)
+    return result
 
 
 def screen_batch(
@@ -150,7 +213,11 @@ def screen_batch(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One result per row, in input order, matches best first."""
+    """One result per row, in input order, matches best first.
+
+    A good row gives `{"id", "matches"}` (and `"warnings"` when something in it
+    was left out); a row that cannot be screened gives `{"id", "error"}`.
+    """
     global _job
     _job = (matcher, threshold, frozenset(lists) if lists is not None else None)
     chunks = [list(rows[start : start + 200]) for start in range(0, len(rows), 200)]
